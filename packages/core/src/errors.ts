@@ -1,0 +1,89 @@
+/**
+ * Every error fdb-live raises on purpose is a {@link SyncError} with a `code` from this
+ * table. The HTTP status is used by the gateway when the error crosses the wire as
+ * `{ "error": { "code", "message" } }` (see docs/protocol.md).
+ */
+export const SYNC_ERROR_CODES = {
+  // Bad input: the caller must change something.
+  invalid_tenant: 400,
+  invalid_schema: 400,
+  invalid_id: 400,
+  invalid_value: 400,
+  invalid_version: 400,
+  invalid_request: 400,
+  invalid_config: 400,
+  validation_failed: 422,
+  value_too_large: 413,
+  payload_too_large: 413,
+  too_many_subscriptions: 400,
+  unsupported_media_type: 415,
+  method_not_allowed: 405,
+  route_not_found: 404,
+  // Record state.
+  not_found: 404,
+  already_exists: 409,
+  // Transactions and watches.
+  transaction_conflict: 409,
+  transaction_timeout: 408,
+  watch_cancelled: 499,
+  too_many_watches: 503,
+  // The store itself.
+  store_closed: 503,
+  store_unavailable: 503,
+  data_dir_unavailable: 500,
+  fdb_library_missing: 500,
+  internal: 500,
+} as const
+
+export type SyncErrorCode = keyof typeof SYNC_ERROR_CODES
+
+/** Options for {@link SyncError}. */
+export interface SyncErrorOptions {
+  /** The underlying error, kept for logs. */
+  cause?: unknown
+}
+
+/**
+ * The one error class of fdb-live. `message` says what went wrong and what to fix;
+ * `code` is stable and machine-readable.
+ */
+export class SyncError extends Error {
+  override readonly name = 'SyncError'
+  readonly code: SyncErrorCode
+
+  constructor(code: SyncErrorCode, message: string, options?: SyncErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+  }
+
+  /** The HTTP status that goes with this error's code. */
+  get httpStatus(): number {
+    return SYNC_ERROR_CODES[this.code]
+  }
+
+  /** The wire shape: `{ error: { code, message } }`. */
+  toJSON(): { error: { code: SyncErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } }
+  }
+}
+
+/** True when `value` is a {@link SyncError}, optionally with the given code. */
+export function isSyncError(value: unknown, code?: SyncErrorCode): value is SyncError {
+  return value instanceof SyncError && (code === undefined || value.code === code)
+}
+
+/** True when `code` is a known {@link SyncErrorCode} (for errors parsed off the wire). */
+export function isSyncErrorCode(code: unknown): code is SyncErrorCode {
+  return typeof code === 'string' && Object.hasOwn(SYNC_ERROR_CODES, code)
+}
+
+/**
+ * Converts anything thrown into a {@link SyncError}. Used once at each boundary (HTTP,
+ * SSE, CLI) so that unknown errors never leak their internals to a client.
+ */
+export function toSyncError(error: unknown): SyncError {
+  if (error instanceof SyncError) return error
+  return new SyncError('internal', 'Internal error; see the server log for details.', {
+    cause: error,
+  })
+}

@@ -1,0 +1,97 @@
+import type { KvStore, KvWatch, TransactOptions } from '../kv/store.js'
+import type { Schema } from '../schema.js'
+import type { Version } from '../version.js'
+
+/** A stored record as the API returns it. */
+export interface SyncRecord<T> {
+  id: string
+  /** The versionstamp of the commit that wrote this value. */
+  version: Version
+  value: T
+}
+
+/**
+ * A record's state including absence: `value` is `null` when the record does not exist.
+ * `version` is then the tombstone's version when it was deleted, or {@link ZERO_VERSION}
+ * when it was never written, so a deletion always orders after the value it deleted.
+ */
+export interface RecordState<T> {
+  id: string
+  version: Version
+  value: T | null
+}
+
+/** The result of a write: the version the record now has. */
+export interface WriteResult {
+  version: Version
+}
+
+/** A watch on one record; see {@link KvWatch} for when `changed` resolves. */
+export type RecordWatch = KvWatch
+
+/** Record operations inside one transaction. Writes commit together, or not at all. */
+export interface RepoTransaction {
+  /** The record, or `null` when it does not exist (or was deleted). */
+  get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null>
+  /** The record's state, with a version also when it is absent. */
+  getState<T>(schema: Schema<T>, id: string): Promise<RecordState<T>>
+  /** Creates or replaces the record. */
+  put<T>(schema: Schema<T>, id: string, value: T): Promise<void>
+  /** Creates the record; `already_exists` when it exists. */
+  insert<T>(schema: Schema<T>, id: string, value: T): Promise<void>
+  /** Replaces the record; `not_found` when it does not exist. */
+  update<T>(schema: Schema<T>, id: string, value: T): Promise<void>
+  /** Deletes the record (a tombstone keeps its version). Returns false when it was absent. */
+  delete(schema: Schema<unknown>, id: string): Promise<boolean>
+  /**
+   * Watches the record. Active once this transaction commits: read and watch in one
+   * transaction so that no write between the two is missed.
+   */
+  watch(schema: Schema<unknown>, id: string): RecordWatch
+  /** The version this transaction's writes get; resolves after it commits. */
+  committedVersion(): Promise<Version>
+}
+
+/** Options for {@link TenantRepo.watch}. */
+export interface WatchRecordOptions {
+  /** Stops the iteration. */
+  signal?: AbortSignal
+  /** Skip the first state if its version equals this one. */
+  since?: Version
+}
+
+/** The records of one tenant. Each method is one transaction. */
+export interface TenantRepo {
+  readonly name: string
+  get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null>
+  getState<T>(schema: Schema<T>, id: string): Promise<RecordState<T>>
+  put<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult>
+  insert<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult>
+  update<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult>
+  /** Deletes the record. Resolves `null` when it did not exist (nothing is written). */
+  delete(schema: Schema<unknown>, id: string): Promise<WriteResult | null>
+  /** Runs `body` in one transaction, retried on conflict (so concurrent likes are never lost). */
+  transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R>
+  /**
+   * The seed's sync loop as an async iterator: yields the current state, then each newer
+   * state. Read and watch happen in one transaction; every fire re-reads and re-arms.
+   */
+  watch<T>(schema: Schema<T>, id: string, options?: WatchRecordOptions): AsyncIterable<RecordState<T>>
+}
+
+/** Options for {@link createRepo}. */
+export interface RepoOptions {
+  /**
+   * The first element of every key tuple, so one FoundationDB cluster can host several
+   * applications. @default 'fdb-live'
+   */
+  root?: string
+}
+
+/** The entry point for records in a store. */
+export interface Repo {
+  readonly store: KvStore
+  readonly root: string
+  /** The records of one tenant; throws `invalid_tenant` for an invalid name. */
+  tenant(name: string): TenantRepo
+}

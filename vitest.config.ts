@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config'
+
+// Tests run from source: the `@fdb-live/source` export condition points each workspace
+// package at its `src/index.ts`, so no build is needed before `vitest`.
+export default defineConfig({
+  resolve: { conditions: ['@fdb-live/source'] },
+  ssr: { resolve: { conditions: ['@fdb-live/source'], externalConditions: ['@fdb-live/source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          root: 'packages/core',
+          environment: 'node',
+          testTimeout: 30_000,
+          typecheck: { enabled: false },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'gateway', root: 'packages/gateway', environment: 'node', testTimeout: 30_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'react-sync',
+          root: 'packages/react-sync',
+          environment: 'jsdom',
+          testTimeout: 30_000,
+          typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'quote-web', root: 'apps/quote-web', environment: 'node', testTimeout: 30_000 },
+      },
+    ],
+  },
+})
