@@ -1,27 +1,6 @@
-export {
-  SyncError,
-  SYNC_ERROR_CODES,
-  isSyncError,
-  isSyncErrorCode,
-  toSyncError,
-} from './errors.js'
-export type { SyncErrorCode, SyncErrorOptions } from './errors.js'
-
-export { defineSchema, assertSchemaName } from './schema.js'
-export type { Schema, SchemaOptions, SchemaType } from './schema.js'
-
-export {
-  ZERO_VERSION,
-  VERSIONSTAMP_BYTES,
-  assertVersion,
-  compareVersions,
-  isVersion,
-  versionFromBytes,
-  versionToBytes,
-} from './version.js'
-export type { Version } from './version.js'
-
-export { assertTenant, assertId, MAX_TENANT_BYTES, MAX_ID_BYTES } from './names.js'
+// Everything that is safe in a browser (schemas, versions, names, errors) lives in
+// browser.ts; this entry adds the stores and the Repo API for Node.js.
+export * from './browser.js'
 
 export { openStore } from './open-store.js'
 export type { StoreConfig, EmbeddedStoreConfig, FdbStoreConfig } from './open-store.js'

@@ -16,13 +16,17 @@ export function versionFromBytes(stamp: Uint8Array): Version {
   if (stamp.length !== VERSIONSTAMP_BYTES) {
     throw new SyncError('internal', `A versionstamp has 10 bytes, got ${stamp.length}.`)
   }
-  return Buffer.from(stamp.buffer, stamp.byteOffset, stamp.byteLength).toString('hex')
+  let hex = ''
+  for (const byte of stamp) hex += byte.toString(16).padStart(2, '0')
+  return hex
 }
 
 /** Parses a {@link Version} back into its 10 bytes. */
 export function versionToBytes(version: Version): Uint8Array {
   assertVersion(version)
-  return Buffer.from(version, 'hex')
+  const bytes = new Uint8Array(VERSIONSTAMP_BYTES)
+  for (let i = 0; i < VERSIONSTAMP_BYTES; i++) bytes[i] = parseInt(version.slice(i * 2, i * 2 + 2), 16)
+  return bytes
 }
 
 /** True when `value` is a well-formed {@link Version}. */

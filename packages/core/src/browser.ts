@@ -1,0 +1,31 @@
+/**
+ * The browser-safe part of `@fdb-live/core`: schemas, versions, names and errors, with no
+ * Node.js or store code. Bundlers pick it through the `browser` export condition, so
+ * `import { defineSchema } from '@fdb-live/core'` works the same in server and browser code.
+ */
+export {
+  SyncError,
+  SYNC_ERROR_CODES,
+  isSyncError,
+  isSyncErrorCode,
+  toSyncError,
+} from './errors.js'
+export type { SyncErrorCode, SyncErrorOptions } from './errors.js'
+
+export { defineSchema, assertSchemaName } from './schema.js'
+export type { Schema, SchemaOptions, SchemaType } from './schema.js'
+
+export {
+  ZERO_VERSION,
+  VERSIONSTAMP_BYTES,
+  assertVersion,
+  compareVersions,
+  isVersion,
+  versionFromBytes,
+  versionToBytes,
+} from './version.js'
+export type { Version } from './version.js'
+
+export { assertTenant, assertId, MAX_TENANT_BYTES, MAX_ID_BYTES } from './names.js'
+
+export type { RecordState, SyncRecord } from './repo/types.js'

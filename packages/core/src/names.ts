@@ -1,0 +1,40 @@
+import { SyncError } from './errors.js'
+
+/** Longest tenant name, in UTF-8 bytes. */
+export const MAX_TENANT_BYTES = 256
+/** Longest record id, in UTF-8 bytes (well under FoundationDB's 10,000-byte key limit). */
+export const MAX_ID_BYTES = 1024
+
+// C0 controls and DEL. Anything else printable is allowed: keys are tuple-encoded, so
+// "/" or "\u0000"-free Unicode never collides with the layout.
+const utf8 = new TextEncoder()
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+function checkName(
+  code: 'invalid_tenant' | 'invalid_id',
+  what: string,
+  value: unknown,
+  maxBytes: number,
+): asserts value is string {
+  const fix = `use a non-empty string of at most ${maxBytes} UTF-8 bytes without control characters`
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SyncError(code, `Invalid ${what} ${JSON.stringify(value)}: ${fix}.`)
+  }
+  if (CONTROL.test(value)) {
+    throw new SyncError(code, `Invalid ${what} ${JSON.stringify(value)}: it contains a control character; ${fix}.`)
+  }
+  const bytes = utf8.encode(value).length
+  if (bytes > maxBytes) {
+    throw new SyncError(code, `Invalid ${what}: it is ${bytes} bytes long; ${fix}.`)
+  }
+}
+
+/** Throws `invalid_tenant` unless `tenant` is a valid tenant name. */
+export function assertTenant(tenant: unknown): asserts tenant is string {
+  checkName('invalid_tenant', 'tenant', tenant, MAX_TENANT_BYTES)
+}
+
+/** Throws `invalid_id` unless `id` is a valid record id. */
+export function assertId(id: unknown): asserts id is string {
+  checkName('invalid_id', 'record id', id, MAX_ID_BYTES)
+}

@@ -1,0 +1,133 @@
+import { SyncError } from '../errors.js'
+import type { KvTransaction } from '../kv/store.js'
+import { assertId } from '../names.js'
+import type { Schema } from '../schema.js'
+import { ZERO_VERSION, versionFromBytes, type Version } from '../version.js'
+import { decodeDocument, encodeDocument } from './document.js'
+import { recordKeys, type RecordKeys } from './key-layout.js'
+import {
+  CHUNK_BYTES,
+  HeadKind,
+  STAMP_OFFSET,
+  corrupt,
+  decodeHead,
+  encodeChunkedHead,
+  encodeInlineHead,
+  encodeTombstoneHead,
+} from './record-codec.js'
+import type { RecordState, RecordWatch, RepoTransaction, SyncRecord } from './types.js'
+
+/** {@link RepoTransaction} over one {@link KvTransaction}, for one tenant. */
+export class TenantTransaction implements RepoTransaction {
+  // Records this transaction wrote: their head holds a versionstamp that is only known
+  // after commit (FoundationDB refuses to read it back, error 1036), so reading them again
+  // in the same transaction is refused with a clear error instead.
+  readonly #written = new Set<string>()
+  #version: Promise<Version> | undefined
+
+  constructor(
+    private readonly tx: KvTransaction,
+    private readonly root: string,
+    private readonly tenant: string,
+  ) {}
+
+  async get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null> {
+    const state = await this.getState(schema, id)
+    return state.value === null ? null : { id, version: state.version, value: state.value }
+  }
+
+  async getState<T>(schema: Schema<T>, id: string): Promise<RecordState<T>> {
+    const keys = this.#keys(schema, id)
+    if (this.#written.has(keys.head.toString('latin1'))) {
+      throw new SyncError(
+        'invalid_request',
+        `${schema.name}/${id} was written earlier in this transaction; its version is only known after commit. Read it before writing, or after the transaction.`,
+      )
+    }
+    const raw = await this.tx.get(keys.head)
+    if (raw === undefined) return { id, version: ZERO_VERSION, value: null }
+    const where = `${this.tenant}/${schema.name}/${id}`
+    const head = decodeHead(raw, where)
+    const version = versionFromBytes(head.stamp)
+    switch (head.kind) {
+      case HeadKind.Tombstone:
+        return { id, version, value: null }
+      case HeadKind.Inline:
+        return { id, version, value: decodeDocument(head.json) as T }
+      case HeadKind.Chunked: {
+        const chunks = await this.tx.getRange(keys.chunksStart, keys.chunksEnd)
+        const json = Buffer.concat(chunks.map((chunk) => chunk.value))
+        if (chunks.length !== head.chunkCount || json.length !== head.byteLength) {
+          throw corrupt(where, `expected ${head.chunkCount} chunks / ${head.byteLength} bytes`)
+        }
+        return { id, version, value: decodeDocument(json) as T }
+      }
+    }
+  }
+
+  async put<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
+    const keys = this.#keys(schema, id)
+    const json = await encodeDocument(schema, id, value)
+    // A blind write: no read, so concurrent puts never conflict (last commit wins).
+    this.tx.clearRange(keys.chunksStart, keys.chunksEnd)
+    if (json.length <= CHUNK_BYTES) {
+      this.#setHead(keys, encodeInlineHead(json))
+      return
+    }
+    const count = Math.ceil(json.length / CHUNK_BYTES)
+    for (let i = 0; i < count; i++) {
+      this.tx.set(keys.chunk(i), json.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES))
+    }
+    this.#setHead(keys, encodeChunkedHead(count, json.length))
+  }
+
+  async insert<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
+    if ((await this.getState(schema, id)).value !== null) {
+      throw new SyncError('already_exists', `${schema.name}/${id} already exists in tenant ${this.tenant}: use update or put.`)
+    }
+    await this.put(schema, id, value)
+  }
+
+  async update<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
+    if ((await this.getState(schema, id)).value === null) {
+      throw new SyncError('not_found', `${schema.name}/${id} does not exist in tenant ${this.tenant}: use insert or put.`)
+    }
+    await this.put(schema, id, value)
+  }
+
+  async delete(schema: Schema<unknown>, id: string): Promise<boolean> {
+    const keys = this.#keys(schema, id)
+    if (!this.#written.has(keys.head.toString('latin1'))) {
+      const raw = await this.tx.get(keys.head)
+      if (raw === undefined || decodeHead(raw, id).kind === HeadKind.Tombstone) return false
+    }
+    // A tombstone rather than a clear: the deletion gets a version newer than the value it
+    // removes, so clients that resume with `since` learn about it.
+    this.tx.clearRange(keys.chunksStart, keys.chunksEnd)
+    this.#setHead(keys, encodeTombstoneHead())
+    return true
+  }
+
+  watch(schema: Schema<unknown>, id: string): RecordWatch {
+    return this.tx.watch(this.#keys(schema, id).head)
+  }
+
+  committedVersion(): Promise<Version> {
+    if (!this.#version) {
+      this.#version = this.tx.getVersionstamp().then(versionFromBytes)
+      // A retried attempt's promise rejects; that must not surface as an unhandled rejection.
+      this.#version.catch(() => undefined)
+    }
+    return this.#version
+  }
+
+  #keys(schema: Schema<unknown>, id: string): RecordKeys {
+    assertId(id)
+    return recordKeys(this.root, this.tenant, schema.name, id)
+  }
+
+  #setHead(keys: RecordKeys, value: Buffer): void {
+    this.#written.add(keys.head.toString('latin1'))
+    this.tx.setVersionstampedValue(keys.head, value, STAMP_OFFSET)
+  }
+}

@@ -1,0 +1,90 @@
+import { SyncError } from '../errors.js'
+import type { KvStore, TransactOptions } from '../kv/store.js'
+import { assertTenant } from '../names.js'
+import type { Schema } from '../schema.js'
+import { TenantTransaction } from './repo-transaction.js'
+import type {
+  RecordState,
+  Repo,
+  RepoOptions,
+  RepoTransaction,
+  SyncRecord,
+  TenantRepo,
+  WatchRecordOptions,
+  WriteResult,
+} from './types.js'
+import { watchRecord } from './watch-record.js'
+
+/**
+ * Creates the Repo API over a store.
+ *
+ * @example
+ * const repo = createRepo(await openStore())
+ * const t = repo.tenant('experiment-with-watches-in-liveview')
+ * await t.put(Quote, 'my-favorite-quote', doc)
+ */
+export function createRepo(store: KvStore, options: RepoOptions = {}): Repo {
+  const root = options.root ?? 'fdb-live'
+  if (typeof root !== 'string' || root.length === 0) {
+    throw new SyncError('invalid_config', `Invalid repo root ${JSON.stringify(root)}: use a non-empty string.`)
+  }
+  return { store, root, tenant: (name) => new Tenant(store, root, name) }
+}
+
+class Tenant implements TenantRepo {
+  readonly name: string
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly root: string,
+    name: string,
+  ) {
+    assertTenant(name)
+    this.name = name
+  }
+
+  transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R> {
+    return this.store.transact((kv) => body(new TenantTransaction(kv, this.root, this.name)), options)
+  }
+
+  get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null> {
+    return this.transact((tx) => tx.get(schema, id))
+  }
+
+  getState<T>(schema: Schema<T>, id: string): Promise<RecordState<T>> {
+    return this.transact((tx) => tx.getState(schema, id))
+  }
+
+  put<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult> {
+    return this.#write((tx) => tx.put(schema, id, value))
+  }
+
+  insert<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult> {
+    return this.#write((tx) => tx.insert(schema, id, value))
+  }
+
+  update<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult> {
+    return this.#write((tx) => tx.update(schema, id, value))
+  }
+
+  async delete(schema: Schema<unknown>, id: string): Promise<WriteResult | null> {
+    const { deleted, version } = await this.transact(async (tx) => {
+      const deleted = await tx.delete(schema, id)
+      return { deleted, version: deleted ? tx.committedVersion() : undefined }
+    })
+    return deleted && version ? { version: await version } : null
+  }
+
+  watch<T>(schema: Schema<T>, id: string, options?: WatchRecordOptions): AsyncIterable<RecordState<T>> {
+    return watchRecord(this, schema, id, options)
+  }
+
+  async #write(body: (tx: RepoTransaction) => Promise<void>): Promise<WriteResult> {
+    // The versionstamp promise is taken inside the body and awaited after the commit.
+    const { version } = await this.transact(async (tx) => {
+      await body(tx)
+      return { version: tx.committedVersion() }
+    })
+    return { version: await version }
+  }
+}

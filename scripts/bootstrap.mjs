@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// The README's commands start here, on a machine that may have only Node.js and npm:
+//
+//   npm run demo | npm test | npm run fdb-live -- … | npm run change-quote -- … | npm run bench
+//
+// It makes sure pnpm 10 and the workspace's dependencies are installed, then runs the
+// command. Plain Node.js on purpose: nothing of the project is installed yet when it runs.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const PNPM_VERSION = '10.34.9'
+const SOURCE = ['--conditions=@fdb-live/source', '--import', 'tsx']
+
+const [command, ...args] = process.argv.slice(2)
+
+const commands = {
+  demo: async () => {
+    await step('build', pnpm('run', 'build'))
+    return run('node', ['scripts/demo.mjs', ...args])
+  },
+  test: async () => {
+    await step('lint', pnpm('run', 'lint'))
+    await step('format', pnpm('run', 'format:check'))
+    await step('typecheck', pnpm('run', 'typecheck'))
+    await step('unit and integration tests', pnpm('run', 'test:unit'))
+    await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
+    return 0
+  },
+  'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
+  'change-quote': () => run('node', ['scripts/change-quote.mjs', ...args]),
+  bench: async () => {
+    await step('bench: embedded store', ['node', [...SOURCE, 'bench/embedded-store.ts']])
+    await step('bench: gateway', ['node', [...SOURCE, 'bench/gateway.ts']])
+    return 0
+  },
+}
+
+const main = commands[command]
+if (!main) {
+  console.error(`bootstrap: unknown command ${JSON.stringify(command)}; use one of: ${Object.keys(commands).join(', ')}`)
+  process.exit(2)
+}
+ensurePnpm()
+ensureInstalled()
+process.exitCode = await main()
+
+function log(message) {
+  console.error(`\x1b[36m▸ fdb-live\x1b[0m ${message}`)
+}
+
+let pnpmCommand
+function pnpm(...pnpmArgs) {
+  return [pnpmCommand[0], [...pnpmCommand.slice(1), ...pnpmArgs]]
+}
+
+function ensurePnpm() {
+  const found = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: false })
+  if (found.status === 0 && found.stdout.trim().startsWith('10.')) {
+    pnpmCommand = ['pnpm']
+    return
+  }
+  log(`installing pnpm ${PNPM_VERSION} (npm install -g)…`)
+  const installed = spawnSync('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`], { stdio: 'inherit' })
+  const again = spawnSync('pnpm', ['--version'], { encoding: 'utf8' })
+  if (installed.status === 0 && again.status === 0 && again.stdout.trim().startsWith('10.')) {
+    pnpmCommand = ['pnpm']
+    return
+  }
+  // No permission for a global install: run pnpm through npx instead (cached after once).
+  log(`global install failed; using npx pnpm@${PNPM_VERSION}`)
+  pnpmCommand = ['npx', '--yes', `pnpm@${PNPM_VERSION}`]
+}
+
+function ensureInstalled() {
+  const marker = path.join(root, 'node_modules', '.modules.yaml')
+  const lock = path.join(root, 'pnpm-lock.yaml')
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return
+  log('installing dependencies (pnpm install)…')
+  const [cmd, cmdArgs] = pnpm('install', ...(process.env.CI ? ['--frozen-lockfile'] : []))
+  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) {
+    console.error('fdb-live: `pnpm install` failed (see above); fix that first, then run this command again.')
+    process.exit(result.status ?? 1)
+  }
+}
+
+async function step(name, [cmd, cmdArgs]) {
+  const started = Date.now()
+  log(`${name}…`)
+  const code = await run(cmd, cmdArgs)
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  if (code !== 0) {
+    console.error(`\x1b[31m✗ fdb-live: ${name} failed\x1b[0m (exit ${code}, ${seconds} s)`)
+    process.exit(code)
+  }
+  log(`${name} passed (${seconds} s)`)
+}
+
+function run(cmd, cmdArgs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
+    // Ctrl-C reaches the child through the terminal's process group; wait for it to finish
+    // its own shutdown instead of dying first and orphaning it.
+    const ignore = () => {}
+    const forward = () => child.kill('SIGTERM')
+    process.on('SIGINT', ignore)
+    process.on('SIGTERM', forward)
+    child.on('error', (error) => {
+      console.error(`fdb-live: could not start ${cmd}: ${error.message}`)
+      resolve(127)
+    })
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', ignore)
+      process.off('SIGTERM', forward)
+      resolve(code ?? (signal ? 1 : 0))
+    })
+  })
+}
