@@ -9,6 +9,12 @@ import { MAX_DOCUMENT_BYTES } from './record-codec.js'
  */
 export async function encodeDocument<T>(schema: Schema<T>, id: string, value: T): Promise<Buffer> {
   const checked = await validate(schema, id, value)
+  if (checked === null) {
+    throw new SyncError(
+      'invalid_value',
+      `The value of ${schema.name}/${id} is null, which means "no record" on the wire: delete the record instead.`,
+    )
+  }
   let json: string | undefined
   try {
     json = JSON.stringify(checked, strictReplacer)

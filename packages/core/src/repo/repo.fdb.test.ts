@@ -1,0 +1,11 @@
+import { describe } from 'vitest'
+import { openStore } from '../open-store.js'
+import { runRepoContract } from './repo-contract.js'
+
+const clusterFile = process.env['FDB_CLUSTER_FILE']
+if (clusterFile) {
+  runRepoContract('FoundationDB', () => openStore({ kind: 'fdb', clusterFile }))
+} else {
+  console.log('repo (FoundationDB): skipped — FDB_CLUSTER_FILE is not set (no FoundationDB cluster on this machine)')
+  describe.skip('Repo on FoundationDB (skipped: FDB_CLUSTER_FILE is not set)', () => undefined)
+}
