@@ -40,7 +40,9 @@ const commands = {
 
 const main = commands[command]
 if (!main) {
-  console.error(`bootstrap: unknown command ${JSON.stringify(command)}; use one of: ${Object.keys(commands).join(', ')}`)
+  console.error(
+    `bootstrap: unknown command ${JSON.stringify(command)}; use one of: ${Object.keys(commands).join(', ')}`,
+  )
   process.exit(2)
 }
 ensurePnpm()
@@ -63,7 +65,9 @@ function ensurePnpm() {
     return
   }
   log(`installing pnpm ${PNPM_VERSION} (npm install -g)…`)
-  const installed = spawnSync('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`], { stdio: 'inherit' })
+  const installed = spawnSync('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`], {
+    stdio: 'inherit',
+  })
   const again = spawnSync('pnpm', ['--version'], { encoding: 'utf8' })
   if (installed.status === 0 && again.status === 0 && again.stdout.trim().startsWith('10.')) {
     pnpmCommand = ['pnpm']
@@ -82,7 +86,9 @@ function ensureInstalled() {
   const [cmd, cmdArgs] = pnpm('install', ...(process.env.CI ? ['--frozen-lockfile'] : []))
   const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) {
-    console.error('fdb-live: `pnpm install` failed (see above); fix that first, then run this command again.')
+    console.error(
+      'fdb-live: `pnpm install` failed (see above); fix that first, then run this command again.',
+    )
     process.exit(result.status ?? 1)
   }
 }

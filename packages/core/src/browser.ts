@@ -3,13 +3,7 @@
  * Node.js or store code. Bundlers pick it through the `browser` export condition, so
  * `import { defineSchema } from '@fdb-live/core'` works the same in server and browser code.
  */
-export {
-  SyncError,
-  SYNC_ERROR_CODES,
-  isSyncError,
-  isSyncErrorCode,
-  toSyncError,
-} from './errors.js'
+export { SyncError, SYNC_ERROR_CODES, isSyncError, isSyncErrorCode, toSyncError } from './errors.js'
 export type { SyncErrorCode, SyncErrorOptions } from './errors.js'
 
 export { defineSchema, assertSchemaName } from './schema.js'

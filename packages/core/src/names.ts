@@ -8,6 +8,7 @@ export const MAX_ID_BYTES = 1024
 // C0 controls and DEL. Anything else printable is allowed: keys are tuple-encoded, so
 // "/" or "\u0000"-free Unicode never collides with the layout.
 const utf8 = new TextEncoder()
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/
 
 function checkName(
@@ -21,7 +22,10 @@ function checkName(
     throw new SyncError(code, `Invalid ${what} ${JSON.stringify(value)}: ${fix}.`)
   }
   if (CONTROL.test(value)) {
-    throw new SyncError(code, `Invalid ${what} ${JSON.stringify(value)}: it contains a control character; ${fix}.`)
+    throw new SyncError(
+      code,
+      `Invalid ${what} ${JSON.stringify(value)}: it contains a control character; ${fix}.`,
+    )
   }
   const bytes = utf8.encode(value).length
   if (bytes > maxBytes) {

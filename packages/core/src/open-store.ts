@@ -42,10 +42,15 @@ export async function openStore(config: StoreConfig = {}): Promise<KvStore> {
     })
   }
   if (kind !== 'embedded') {
-    throw new SyncError('invalid_config', `Unknown store kind ${JSON.stringify(kind)}: use "embedded" or "fdb".`)
+    throw new SyncError(
+      'invalid_config',
+      `Unknown store kind ${JSON.stringify(kind)}: use "embedded" or "fdb".`,
+    )
   }
   const { openLmdbStore } = await import('./kv/lmdb-store.js')
-  const dataDir = path.resolve(config.dataDir ?? process.env['FDB_LIVE_DATA_DIR'] ?? './.fdb-live/data')
+  const dataDir = path.resolve(
+    config.dataDir ?? process.env['FDB_LIVE_DATA_DIR'] ?? './.fdb-live/data',
+  )
   return openLmdbStore({
     dataDir,
     ...(config.maxWatches === undefined ? {} : { maxWatches: config.maxWatches }),

@@ -25,7 +25,8 @@ export function versionFromBytes(stamp: Uint8Array): Version {
 export function versionToBytes(version: Version): Uint8Array {
   assertVersion(version)
   const bytes = new Uint8Array(VERSIONSTAMP_BYTES)
-  for (let i = 0; i < VERSIONSTAMP_BYTES; i++) bytes[i] = parseInt(version.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < VERSIONSTAMP_BYTES; i++)
+    bytes[i] = parseInt(version.slice(i * 2, i * 2 + 2), 16)
   return bytes
 }
 

@@ -60,7 +60,7 @@ function strictReplacer(this: unknown, key: string, value: unknown): unknown {
       if (value === null || Array.isArray(value)) return value
       const proto: unknown = Object.getPrototypeOf(value)
       if (proto !== Object.prototype && proto !== null) {
-        const name = (value as object).constructor?.name ?? 'object'
+        const name = value.constructor?.name ?? 'object'
         throw new Error(`${where} is a ${name}, not a plain object`)
       }
       return value
@@ -83,5 +83,8 @@ async function validate<T>(schema: Schema<T>, id: string, value: T): Promise<T> 
       return path ? `${path}: ${issue.message}` : issue.message
     })
     .join('; ')
-  throw new SyncError('validation_failed', `The value of ${schema.name}/${id} failed validation: ${details}.`)
+  throw new SyncError(
+    'validation_failed',
+    `The value of ${schema.name}/${id} failed validation: ${details}.`,
+  )
 }

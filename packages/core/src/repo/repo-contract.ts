@@ -15,13 +15,21 @@ interface QuoteDoc {
   likes: number
 }
 const Quote = defineSchema<QuoteDoc>('quotes')
-const quote: QuoteDoc = { author: 'Philippe Verdoux', content: 'Enlightenment leads to benightedness.', likes: 0 }
+const quote: QuoteDoc = {
+  author: 'Philippe Verdoux',
+  content: 'Enlightenment leads to benightedness.',
+  likes: 0,
+}
 
 /**
  * The Repo behaviour every store must show: records, versions, deletes, chunking, watches
  * and bad input. `open` returns a fresh store; `root` isolates this run's keys.
  */
-export function runRepoContract(name: string, open: () => Promise<KvStore>, root = `test-${process.pid}-${Date.now()}`): void {
+export function runRepoContract(
+  name: string,
+  open: () => Promise<KvStore>,
+  root = `test-${process.pid}-${Date.now()}`,
+): void {
   describe(`Repo on ${name}`, () => {
     let store: KvStore
     let repo: Repo
@@ -34,19 +42,29 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
       repo = createRepo(store, { root })
     })
     afterAll(async () => {
-      await store.transact(async (tx) => tx.clearRange(pack([root]), Buffer.concat([pack([root]), Buffer.from([0xff])])))
+      await store.transact((tx) => {
+        tx.clearRange(pack([root]), Buffer.concat([pack([root]), Buffer.from([0xff])]))
+        return Promise.resolve()
+      })
       await store.close()
     })
 
     /** Every key this tenant has, so a test can prove that nothing was written. */
     async function keysOf(tenant: TenantRepo): Promise<number> {
       const prefix = pack([root, tenant.name])
-      const entries = await store.transact((tx) => tx.getRange(prefix, Buffer.concat([prefix, Buffer.from([0xff])])))
+      const entries = await store.transact((tx) =>
+        tx.getRange(prefix, Buffer.concat([prefix, Buffer.from([0xff])])),
+      )
       return entries.length
     }
 
-    async function expectCode(promise: Promise<unknown> | (() => unknown), code: SyncErrorCode): Promise<void> {
-      const error: unknown = await (typeof promise === 'function' ? Promise.resolve().then(promise) : promise).then(
+    async function expectCode(
+      promise: Promise<unknown> | (() => unknown),
+      code: SyncErrorCode,
+    ): Promise<void> {
+      const error: unknown = await (
+        typeof promise === 'function' ? Promise.resolve().then(promise) : promise
+      ).then(
         () => undefined,
         (e: unknown) => e,
       )
@@ -57,7 +75,11 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
       t = fresh()
       const { version } = await t.put(Quote, 'my-favorite-quote', quote)
       expect(isVersion(version)).toBe(true)
-      expect(await t.get(Quote, 'my-favorite-quote')).toEqual({ id: 'my-favorite-quote', version, value: quote })
+      expect(await t.get(Quote, 'my-favorite-quote')).toEqual({
+        id: 'my-favorite-quote',
+        version,
+        value: quote,
+      })
       const second = await t.put(Quote, 'my-favorite-quote', { ...quote, likes: 1 })
       expect(second.version > version).toBe(true)
     })
@@ -65,7 +87,11 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
     it('returns null and the zero version for a record never written', async () => {
       t = fresh()
       expect(await t.get(Quote, 'nope')).toBeNull()
-      expect(await t.getState(Quote, 'nope')).toEqual({ id: 'nope', version: ZERO_VERSION, value: null })
+      expect(await t.getState(Quote, 'nope')).toEqual({
+        id: 'nope',
+        version: ZERO_VERSION,
+        value: null,
+      })
     })
 
     it('insert fails on an existing record and update on a missing one, writing nothing', async () => {
@@ -85,7 +111,11 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
       const deleted = await t.delete(Quote, 'q')
       expect(deleted!.version > version).toBe(true)
       expect(await t.get(Quote, 'q')).toBeNull()
-      expect(await t.getState(Quote, 'q')).toEqual({ id: 'q', version: deleted!.version, value: null })
+      expect(await t.getState(Quote, 'q')).toEqual({
+        id: 'q',
+        version: deleted!.version,
+        value: null,
+      })
       expect(await t.delete(Quote, 'q')).toBeNull()
       expect(await t.delete(Quote, 'never')).toBeNull()
       // A deleted record can be inserted again, with a newer version.
@@ -137,7 +167,11 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
     it('fires a watch registered with the read when the record changes or is deleted', async () => {
       t = fresh()
       await t.put(Quote, 'q', quote)
-      const arm = () => t.transact(async (tx) => ({ record: await tx.get(Quote, 'q'), watch: tx.watch(Quote, 'q') }))
+      const arm = () =>
+        t.transact(async (tx) => ({
+          record: await tx.get(Quote, 'q'),
+          watch: tx.watch(Quote, 'q'),
+        }))
       const first = await arm()
       expect(first.record!.value).toEqual(quote)
       await t.put(Quote, 'q', { ...quote, likes: 5 })
@@ -173,11 +207,14 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
       t = fresh()
       const Any = defineSchema<unknown>('any')
       await fc.assert(
-        fc.asyncProperty(fc.jsonValue().filter((v) => v !== null), async (value) => {
-          await t.put(Any, 'v', value)
-          // JSON has no -0: it reads back as 0, as JSON.parse(JSON.stringify(-0)) does.
-          expect((await t.get(Any, 'v'))!.value).toEqual(JSON.parse(JSON.stringify(value)))
-        }),
+        fc.asyncProperty(
+          fc.jsonValue().filter((v) => v !== null),
+          async (value) => {
+            await t.put(Any, 'v', value)
+            // JSON has no -0: it reads back as 0, as JSON.parse(JSON.stringify(-0)) does.
+            expect((await t.get(Any, 'v'))!.value).toEqual(JSON.parse(JSON.stringify(value)))
+          },
+        ),
         { numRuns: 60 },
       )
     })
@@ -201,7 +238,15 @@ export function runRepoContract(name: string, open: () => Promise<KvStore>, root
       const Any = defineSchema<unknown>('any')
       const circular: Record<string, unknown> = {}
       circular['self'] = circular
-      for (const value of [null, undefined, () => 1, 10n, { n: Number.NaN }, { m: new Map() }, circular]) {
+      for (const value of [
+        null,
+        undefined,
+        () => 1,
+        10n,
+        { n: Number.NaN },
+        { m: new Map() },
+        circular,
+      ]) {
         await expectCode(t.put(Any, 'v', value), 'invalid_value')
       }
       await expectCode(t.put(Any, 'v', 'x'.repeat(9 * 1024 * 1024)), 'value_too_large')

@@ -83,14 +83,20 @@ export class TenantTransaction implements RepoTransaction {
 
   async insert<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
     if ((await this.getState(schema, id)).value !== null) {
-      throw new SyncError('already_exists', `${schema.name}/${id} already exists in tenant ${this.tenant}: use update or put.`)
+      throw new SyncError(
+        'already_exists',
+        `${schema.name}/${id} already exists in tenant ${this.tenant}: use update or put.`,
+      )
     }
     await this.put(schema, id, value)
   }
 
   async update<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
     if ((await this.getState(schema, id)).value === null) {
-      throw new SyncError('not_found', `${schema.name}/${id} does not exist in tenant ${this.tenant}: use insert or put.`)
+      throw new SyncError(
+        'not_found',
+        `${schema.name}/${id} does not exist in tenant ${this.tenant}: use insert or put.`,
+      )
     }
     await this.put(schema, id, value)
   }

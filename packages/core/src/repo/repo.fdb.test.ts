@@ -6,6 +6,8 @@ const clusterFile = process.env['FDB_CLUSTER_FILE']
 if (clusterFile) {
   runRepoContract('FoundationDB', () => openStore({ kind: 'fdb', clusterFile }))
 } else {
-  console.log('repo (FoundationDB): skipped — FDB_CLUSTER_FILE is not set (no FoundationDB cluster on this machine)')
+  console.log(
+    'repo (FoundationDB): skipped — FDB_CLUSTER_FILE is not set (no FoundationDB cluster on this machine)',
+  )
   describe.skip('Repo on FoundationDB (skipped: FDB_CLUSTER_FILE is not set)', () => undefined)
 }

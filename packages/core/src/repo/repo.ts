@@ -26,7 +26,10 @@ import { watchRecord } from './watch-record.js'
 export function createRepo(store: KvStore, options: RepoOptions = {}): Repo {
   const root = options.root ?? 'fdb-live'
   if (typeof root !== 'string' || root.length === 0) {
-    throw new SyncError('invalid_config', `Invalid repo root ${JSON.stringify(root)}: use a non-empty string.`)
+    throw new SyncError(
+      'invalid_config',
+      `Invalid repo root ${JSON.stringify(root)}: use a non-empty string.`,
+    )
   }
   return { store, root, tenant: (name) => new Tenant(store, root, name) }
 }
@@ -44,7 +47,10 @@ class Tenant implements TenantRepo {
   }
 
   transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R> {
-    return this.store.transact((kv) => body(new TenantTransaction(kv, this.root, this.name)), options)
+    return this.store.transact(
+      (kv) => body(new TenantTransaction(kv, this.root, this.name)),
+      options,
+    )
   }
 
   get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null> {
@@ -75,7 +81,11 @@ class Tenant implements TenantRepo {
     return deleted && version ? { version: await version } : null
   }
 
-  watch<T>(schema: Schema<T>, id: string, options?: WatchRecordOptions): AsyncIterable<RecordState<T>> {
+  watch<T>(
+    schema: Schema<T>,
+    id: string,
+    options?: WatchRecordOptions,
+  ): AsyncIterable<RecordState<T>> {
     return watchRecord(this, schema, id, options)
   }
 

@@ -76,7 +76,11 @@ export interface TenantRepo {
    * The seed's sync loop as an async iterator: yields the current state, then each newer
    * state. Read and watch happen in one transaction; every fire re-reads and re-arms.
    */
-  watch<T>(schema: Schema<T>, id: string, options?: WatchRecordOptions): AsyncIterable<RecordState<T>>
+  watch<T>(
+    schema: Schema<T>,
+    id: string,
+    options?: WatchRecordOptions,
+  ): AsyncIterable<RecordState<T>>
 }
 
 /** Options for {@link createRepo}. */
