@@ -1,0 +1,71 @@
+/**
+ * Starts the demo's API server: `node --conditions=@fdb-live/source --import tsx
+ * apps/quote-web/server/main.ts --port 4002 --data-dir .fdb-live/data [--seed]`.
+ *
+ * `--seed` writes the seed's first quote (replace on conflict) before listening, as the
+ * seed does before it starts its LiveView. SIGINT/SIGTERM close the server and the store.
+ */
+import { once } from 'node:events'
+import { parseArgs } from 'node:util'
+import { createRepo, openStore } from '@fdb-live/core'
+import { QUOTE_TENANT, seedFirstQuote } from '../src/quote-schema.js'
+import { createApiServer } from './api-server.js'
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env['QUOTE_API_PORT'] ?? '4002' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'data-dir': { type: 'string' },
+    seed: { type: 'boolean', default: false },
+  },
+})
+
+const port = Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`api: --port must be a port number, got ${JSON.stringify(values.port)}.`)
+  process.exit(2)
+}
+
+const store = await openStore({
+  kind: 'embedded',
+  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+})
+const repo = createRepo(store)
+
+if (values.seed) {
+  const { version } = await seedFirstQuote(repo.tenant(QUOTE_TENANT))
+  console.log(`api: seeded the first quote (version ${version})`)
+}
+
+const app = createApiServer({
+  repo,
+  onError: (error) => console.error('api: request failed:', error),
+})
+const server = app.listen(port, values.host)
+try {
+  await once(server, 'listening')
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code
+  console.error(
+    code === 'EADDRINUSE'
+      ? `api: port ${port} is already in use on ${values.host}.`
+      : `api: cannot listen on ${values.host}:${port}: ${String(error)}`,
+  )
+  await store.close()
+  process.exit(1)
+}
+console.log(`api: listening on http://${values.host}:${port}`)
+
+let stopping = false
+async function stop(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  console.log(`api: ${signal}, shutting down`)
+  server.closeAllConnections()
+  server.close()
+  await store.close()
+  process.exit(0)
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => void stop(signal))
+}

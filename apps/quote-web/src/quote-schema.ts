@@ -1,0 +1,78 @@
+import { defineSchema, SyncError } from '@fdb-live/core'
+import type { TenantRepo, WriteResult } from '@fdb-live/core'
+
+/**
+ * The favorite quote, shared by the page (which only needs the schema's name and type)
+ * and the servers (which also run the commands below). Like the seed's `Quote` module.
+ */
+export interface QuoteDoc {
+  author: string
+  content: string
+  likes: number
+  /** When the quote became the favorite: UTC, whole seconds, ISO 8601 (`2026-11-24T17:30:00Z`). */
+  as_of: string
+}
+
+/** The `quotes` schema. */
+export const Quote = defineSchema<QuoteDoc>('quotes')
+
+/** The tenant the seed opens: `Tenant.open!(Repo, "experiment-with-watches-in-liveview")`. */
+export const QUOTE_TENANT = 'experiment-with-watches-in-liveview'
+
+/** The one quote the page shows. */
+export const FAVORITE_QUOTE_ID = 'my-favorite-quote'
+
+/** The seed's first quote. */
+export const FIRST_QUOTE = {
+  author: 'Philippe Verdoux',
+  content: 'Enlightenment leads to benightedness; Science entails nescience.',
+} as const
+
+/** Now, in UTC, to the second, like Elixir's `NaiveDateTime.utc_now(:second)`. */
+export function utcNowToSecond(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 19) + 'Z'
+}
+
+/**
+ * Adds one like, as ONE transaction (read, then write likes + 1), so that concurrent
+ * likes from many tabs are never lost: a conflicting transaction is retried by the store.
+ * Throws `not_found` when the quote does not exist.
+ */
+export async function like(tenant: TenantRepo, id: string): Promise<QuoteDoc> {
+  return tenant.transact(async (tx) => {
+    const quote = await tx.get(Quote, id)
+    if (quote === null)
+      throw new SyncError('not_found', `There is no quote with id ${JSON.stringify(id)}.`)
+    const liked = { ...quote.value, likes: quote.value.likes + 1 }
+    await tx.update(Quote, id, liked)
+    return liked
+  })
+}
+
+/**
+ * Changes a quote, like the seed's `ChangeFavoriteQuote.to/3`: new author and content,
+ * `as_of` now, likes back to 0. Creates the quote when it does not exist yet, so that
+ * `pnpm change-quote` also works on an empty data directory.
+ */
+export function changeQuote(
+  tenant: TenantRepo,
+  id: string,
+  author: string,
+  content: string,
+): Promise<WriteResult> {
+  return tenant.put(Quote, id, { author, content, as_of: utcNowToSecond(), likes: 0 })
+}
+
+/** `ChangeFavoriteQuote.to(tenant, author, content)`. */
+export function changeFavoriteQuote(
+  tenant: TenantRepo,
+  author: string,
+  content: string,
+): Promise<WriteResult> {
+  return changeQuote(tenant, FAVORITE_QUOTE_ID, author, content)
+}
+
+/** Writes the seed's first quote with replace-on-conflict (`on_conflict: :replace_all`). */
+export function seedFirstQuote(tenant: TenantRepo): Promise<WriteResult> {
+  return changeFavoriteQuote(tenant, FIRST_QUOTE.author, FIRST_QUOTE.content)
+}
