@@ -1,0 +1,63 @@
+import fs from 'node:fs'
+import { open } from 'lmdb'
+import type { Database, RootDatabase, Transaction } from 'lmdb'
+import { SyncError } from '../errors.js'
+import { counterBytes, counterFromBytes } from './lmdb-change-log.js'
+
+/** The LMDB environment of one data directory and its named sub-databases. */
+export interface LmdbDatabases {
+  root: RootDatabase
+  /** User keys and values. */
+  data: Database<Buffer, Buffer>
+  /** The commit counter (and room for other bookkeeping). */
+  meta: Database<Buffer, Buffer>
+  /** Commit counter → keys and ranges that commit changed (see lmdb-change-log.ts). */
+  changes: Database<Buffer, Buffer>
+}
+
+const COUNTER_KEY = Buffer.from('commit-counter')
+const BINARY = { keyEncoding: 'binary', encoding: 'binary' } as const
+
+/**
+ * Opens (creating if needed) the LMDB environment in `dataDir`. Any failure becomes a
+ * `data_dir_unavailable` SyncError that names the directory and what to fix.
+ */
+export function openLmdbDatabases(dataDir: string): LmdbDatabases {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true })
+    const root = open({ path: dataDir, maxDbs: 8 })
+    return {
+      root,
+      data: root.openDB<Buffer, Buffer>('data', BINARY),
+      meta: root.openDB<Buffer, Buffer>('meta', BINARY),
+      changes: root.openDB<Buffer, Buffer>('changes', BINARY),
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new SyncError(
+      'data_dir_unavailable',
+      `Cannot open the embedded store's data directory ${JSON.stringify(dataDir)}: ${reason}. ` +
+        'Use a directory this process can create, read and write (set dataDir or FDB_LIVE_DATA_DIR), ' +
+        'on a local file system (LMDB needs memory-mapped files and file locks).',
+      { cause: error },
+    )
+  }
+}
+
+/**
+ * The number of the last committed write transaction (0 before the first). Reads from
+ * `transaction` when given, otherwise from the write transaction in progress or the
+ * latest snapshot.
+ */
+export function readCounter(dbs: LmdbDatabases, transaction?: Transaction): number {
+  const bytes =
+    transaction === undefined
+      ? dbs.meta.get(COUNTER_KEY)
+      : dbs.meta.get(COUNTER_KEY, { transaction })
+  return bytes === undefined ? 0 : counterFromBytes(bytes)
+}
+
+/** Stores the commit counter; call inside a write transaction. */
+export function writeCounter(dbs: LmdbDatabases, commit: number): void {
+  dbs.meta.putSync(COUNTER_KEY, counterBytes(commit))
+}

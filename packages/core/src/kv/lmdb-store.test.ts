@@ -1,0 +1,106 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { isSyncError } from '../errors.js'
+import { openLmdbStore } from './lmdb-store.js'
+import { bodyOf, runStoreContract } from './store-contract.js'
+import type { KvStore } from './store.js'
+
+const tempDirs: string[] = []
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdb-live-lmdb-'))
+  tempDirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+runStoreContract('embedded (LMDB)', async () => {
+  const dataDir = tempDir()
+  const others: KvStore[] = []
+  return {
+    // No safety poll within a test: cross-process watches must fire through the notification.
+    store: await openLmdbStore({ dataDir, pollIntervalMs: 3_600_000 }),
+    openAnother: async () => {
+      const store = await openLmdbStore({ dataDir })
+      others.push(store)
+      return store
+    },
+    childEnv: { FDB_LIVE_STORE_KIND: 'embedded', FDB_LIVE_DATA_DIR: dataDir },
+    cleanup: async () => {
+      await Promise.all(others.map((store) => store.close()))
+    },
+  }
+})
+
+describe('embedded (LMDB) store', () => {
+  it('keeps commits across a restart, with versionstamps that keep increasing', async () => {
+    const dataDir = tempDir()
+    const stampOf = async (store: KvStore, value: string): Promise<Buffer> => {
+      let stamp!: Promise<Uint8Array>
+      await store.transact(
+        bodyOf((tx) => {
+          tx.set(Buffer.from('k'), Buffer.from(value))
+          stamp = tx.getVersionstamp()
+        }),
+      )
+      return Buffer.from(await stamp)
+    }
+    const first = await openLmdbStore({ dataDir })
+    const before = await stampOf(first, 'kept')
+    await first.close()
+    const second = await openLmdbStore({ dataDir })
+    expect(
+      await second.transact(async (tx) =>
+        Buffer.from((await tx.get(Buffer.from('k')))!).toString(),
+      ),
+    ).toBe('kept')
+    const after = await stampOf(second, 'again')
+    expect(Buffer.compare(before, after)).toBe(-1)
+    await second.close()
+  })
+
+  it('fails with data_dir_unavailable, naming the directory, when it cannot be opened', async () => {
+    const file = path.join(tempDir(), 'not-a-directory')
+    fs.writeFileSync(file, 'x')
+    const dataDir = path.join(file, 'data')
+    const error: unknown = await openLmdbStore({ dataDir }).catch((e: unknown) => e)
+    expect(isSyncError(error, 'data_dir_unavailable')).toBe(true)
+    expect((error as Error).message).toContain(dataDir)
+    expect((error as Error).message).toMatch(/FDB_LIVE_DATA_DIR/)
+  })
+
+  it('rejects watches beyond maxWatches with too_many_watches, and frees slots as they settle', async () => {
+    const store = await openLmdbStore({ dataDir: tempDir(), maxWatches: 2 })
+    const watches = await store.transact(
+      bodyOf((tx) => [1, 2, 3].map((i) => tx.watch(Buffer.from(`k${i}`)))),
+    )
+    const error: unknown = await watches[2]!.changed.catch((e: unknown) => e)
+    expect(isSyncError(error, 'too_many_watches')).toBe(true)
+    watches[0]!.cancel()
+    const again = await store.transact(bodyOf((tx) => tx.watch(Buffer.from('k4'))))
+    again.cancel()
+    expect(await again.changed).toBe(false)
+    await store.close()
+    expect(await watches[1]!.changed).toBe(false)
+  })
+
+  it('fires a watch whose snapshot is older than the change log (a spurious fire is allowed, a miss is not)', async () => {
+    const dataDir = tempDir()
+    const store = await openLmdbStore({ dataDir })
+    const writer = await openLmdbStore({ dataDir, changeLogSize: 2 })
+    const watch = await store.transact(async (tx) => {
+      await tx.get(Buffer.from('watched'))
+      const w = tx.watch(Buffer.from('watched'))
+      await writer.transact(bodyOf((o) => o.set(Buffer.from('watched'), Buffer.from('changed'))))
+      for (let i = 0; i < 5; i++)
+        await writer.transact(bodyOf((o) => o.set(Buffer.from(`other${i}`), Buffer.from('x'))))
+      return w
+    })
+    expect(await watch.changed).toBe(true)
+    await writer.close()
+    await store.close()
+  })
+})

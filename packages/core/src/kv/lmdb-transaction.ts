@@ -1,0 +1,209 @@
+import type { Transaction } from 'lmdb'
+import { SyncError } from '../errors.js'
+import { VERSIONSTAMP_BYTES } from '../version.js'
+import type { LmdbDatabases } from './lmdb-env.js'
+import {
+  asBuffer,
+  assertStorableKey,
+  assertValue,
+  keyBytes,
+  keyId,
+  lmdbRange,
+} from './lmdb-keys.js'
+import type { KeyId } from './lmdb-keys.js'
+import { ReadSet } from './lmdb-read-set.js'
+import type { LmdbWatch, WatchRegistry } from './lmdb-watch-registry.js'
+import { WriteBuffer } from './lmdb-write-buffer.js'
+import type { BufferedWrite } from './lmdb-write-buffer.js'
+import type { KvEntry, KvTransaction, KvWatch, RangeOptions } from './store.js'
+
+type DbEntry = { key: Buffer; value: Buffer }
+
+/**
+ * One attempt of a transaction of the embedded store: reads from an LMDB read snapshot
+ * with its own writes overlaid, records what it read (for the commit's validation) and
+ * buffers writes and watches until the commit.
+ */
+export class LmdbTransaction implements KvTransaction {
+  readonly reads = new ReadSet()
+  readonly buffer = new WriteBuffer()
+  readonly watches: LmdbWatch[] = []
+  private open = true
+  private stamp:
+    { promise: Promise<Uint8Array>; settle: (stamp: Uint8Array | SyncError) => void } | undefined
+
+  constructor(
+    private readonly dbs: LmdbDatabases,
+    private readonly snapshot: Transaction,
+    private readonly registry: WatchRegistry,
+  ) {}
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    this.assertOpen()
+    assertStorableKey(key)
+    const id = keyId(key)
+    const buffered = this.buffer.writes.get(id)
+    if (buffered !== undefined) return Promise.resolve(bufferedValue(buffered))
+    if (this.buffer.isRangeCleared(id)) return Promise.resolve(undefined)
+    return Promise.resolve(this.readPoint(id, asBuffer(key)))
+  }
+
+  getRange(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
+    this.assertOpen()
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    const reverse = options.reverse === true
+    if (limit <= 0 || Buffer.compare(start, end) >= 0) return Promise.resolve([])
+    const sets = this.buffer.setsIn(keyId(start), keyId(end))
+    if (reverse) sets.reverse()
+    const rows = this.dbs.data.getRange({
+      ...lmdbRange(start, end, reverse),
+      transaction: this.snapshot,
+    })
+    const iterator = rows[Symbol.iterator]() as Iterator<DbEntry>
+    const seen: DbEntry[] = []
+    const out: KvEntry[] = []
+    let row = iterator.next()
+    let index = 0
+    try {
+      while (out.length < limit) {
+        const set = sets[index]
+        const db = row.done === true ? undefined : row.value
+        if (db === undefined && set === undefined) break
+        const order =
+          db === undefined
+            ? 1
+            : set === undefined
+              ? -1
+              : compareDirected(keyId(db.key), set[0], reverse)
+        if (order <= 0 && db !== undefined) {
+          seen.push(db)
+          row = iterator.next()
+          if (order < 0 && !this.buffer.shadows(keyId(db.key))) out.push(db)
+        }
+        if (order >= 0 && set !== undefined) {
+          out.push({ key: keyBytes(set[0]), value: bufferedValue(set[1]) ?? Buffer.alloc(0) })
+          index++
+        }
+      }
+    } finally {
+      iterator.return?.()
+    }
+    this.recordRange(start, end, out.length >= limit ? out.at(-1)?.key : undefined, reverse, seen)
+    return Promise.resolve(out)
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.assertOpen()
+    assertStorableKey(key)
+    assertValue(value)
+    this.buffer.set(keyId(key), Buffer.from(value))
+  }
+
+  clear(key: Uint8Array): void {
+    this.assertOpen()
+    assertStorableKey(key)
+    this.buffer.clear(keyId(key))
+  }
+
+  clearRange(start: Uint8Array, end: Uint8Array): void {
+    this.assertOpen()
+    this.buffer.clearRange(keyId(start), keyId(end))
+  }
+
+  setVersionstampedValue(key: Uint8Array, value: Uint8Array, offset: number): void {
+    this.assertOpen()
+    assertStorableKey(key)
+    assertValue(value)
+    if (!Number.isInteger(offset) || offset < 0 || offset + VERSIONSTAMP_BYTES > value.length) {
+      throw new SyncError(
+        'invalid_request',
+        `setVersionstampedValue: offset ${offset} leaves no room for the 10-byte versionstamp in a value of ${value.length} bytes.`,
+      )
+    }
+    this.buffer.set(keyId(key), Buffer.from(value), offset)
+  }
+
+  watch(key: Uint8Array): KvWatch {
+    this.assertOpen()
+    assertStorableKey(key)
+    const id = keyId(key)
+    const watch = this.registry.create(id)
+    if (watch.state === 'pending') this.watches.push(watch)
+    // As in FoundationDB, a watch adds a read conflict on its key.
+    this.readPoint(id, asBuffer(key))
+    return watch
+  }
+
+  getVersionstamp(): Promise<Uint8Array> {
+    if (this.stamp === undefined) {
+      let settle!: (stamp: Uint8Array | SyncError) => void
+      const promise = new Promise<Uint8Array>((resolve, reject) => {
+        settle = (stamp) => (stamp instanceof SyncError ? reject(stamp) : resolve(stamp))
+      })
+      promise.catch(() => undefined)
+      this.stamp = { promise, settle }
+    }
+    return this.stamp.promise
+  }
+
+  /** Ends the body: later calls on this transaction throw. */
+  seal(): void {
+    this.open = false
+  }
+
+  /** Settles {@link getVersionstamp} once the outcome is known (watches are the store's job). */
+  settleStamp(result: Uint8Array | SyncError): void {
+    this.open = false
+    this.stamp?.settle(result)
+  }
+
+  /** The attempt did not commit (or had nothing to commit): settles what waits on it. */
+  failed(reason: SyncError): void {
+    this.open = false
+    for (const watch of this.watches) this.registry.finish(watch, false)
+    this.stamp?.settle(reason)
+  }
+
+  private readPoint(id: KeyId, key: Buffer): Buffer | undefined {
+    const value = this.dbs.data.get(key, { transaction: this.snapshot })
+    this.reads.addPoint(id, value)
+    return value
+  }
+
+  private recordRange(
+    start: Uint8Array,
+    end: Uint8Array,
+    last: Uint8Array | undefined,
+    reverse: boolean,
+    seen: DbEntry[],
+  ): void {
+    // A limited read only depends on the keys up to (or, reversed, down to) its last result.
+    const from = last !== undefined && reverse ? last : start
+    const to = last !== undefined && !reverse ? Buffer.concat([last, Buffer.of(0)]) : end
+    this.reads.addRange(from, to, reverse ? seen.reverse() : seen)
+  }
+
+  private assertOpen(): void {
+    if (!this.open) {
+      throw new SyncError(
+        'invalid_request',
+        'This transaction has finished: use the transaction only inside its body.',
+      )
+    }
+  }
+}
+
+function bufferedValue(write: BufferedWrite): Buffer | undefined {
+  if (write.stampOffset !== undefined) {
+    throw new SyncError(
+      'invalid_request',
+      'A key written with setVersionstampedValue cannot be read in the same transaction (its versionstamp is not known before the commit).',
+    )
+  }
+  return write.value
+}
+
+function compareDirected(a: KeyId, b: KeyId, reverse: boolean): number {
+  const order = a < b ? -1 : a > b ? 1 : 0
+  return reverse ? -order : order
+}
