@@ -142,7 +142,7 @@ class FdbStore implements KvStore {
       } catch (error) {
         throw new SyncError(
           'store_unavailable',
-          `FoundationDB did not answer within ${this.#pingTimeoutMs} ms: ` +
+          `FoundationDB did not answer a ping (timeout ${this.#pingTimeoutMs} ms): ` +
             `${error instanceof Error ? error.message : String(error)}. ` +
             'Check the cluster file and that the cluster is up (fdbcli --exec status).',
           { cause: error },
