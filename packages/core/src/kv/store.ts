@@ -64,7 +64,9 @@ export interface KvTransaction {
   watch(key: Uint8Array): KvWatch
   /**
    * Resolves to the 10-byte versionstamp of this transaction's commit, once it commits.
-   * Rejects if the transaction wrote nothing or failed.
+   * Rejects if the transaction wrote nothing or failed. Return it from the body wrapped
+   * (`return { stamp: tx.getVersionstamp() }`): returning the bare promise would make the
+   * body wait for a commit that waits for the body.
    */
   getVersionstamp(): Promise<Uint8Array>
 }
