@@ -1,0 +1,80 @@
+import { Command, Option } from 'commander'
+import { DEFAULT_CORS_ORIGINS } from '../create-gateway.js'
+import { createLogger } from '../logger.js'
+import { startGateway } from '../server.js'
+import {
+  addStoreOptions,
+  openStoreFromFlags,
+  parseOrigins,
+  parsePort,
+  type StoreFlags,
+} from './options.js'
+
+interface GatewayFlags extends StoreFlags {
+  port: number
+  host: string
+  corsOrigin?: string[]
+}
+
+/** Longest a shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 4500
+
+/** `fdb-live gateway`: serve the protocol until SIGTERM/SIGINT, then shut down within 5 s. */
+export function gatewayCommand(): Command {
+  const command = new Command('gateway')
+    .description('serve records as Server-Sent Events (docs/protocol.md)')
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)')
+        .default(4001)
+        .argParser(parsePort)
+        .env('FDB_LIVE_PORT'),
+    )
+    .addOption(
+      new Option('--host <host>', 'interface to bind').default('127.0.0.1').env('FDB_LIVE_HOST'),
+    )
+    .addOption(
+      new Option(
+        '--cors-origin <origin...>',
+        `browser origins allowed, or * (default: ${DEFAULT_CORS_ORIGINS.join(', ')})`,
+      )
+        .argParser(parseOrigins)
+        .env('FDB_LIVE_CORS_ORIGIN'),
+    )
+  return addStoreOptions(command).action(async (flags: GatewayFlags) => {
+    const logger = createLogger()
+    const store = await openStoreFromFlags(flags)
+    const origins = flags.corsOrigin
+    const running = await startGateway({
+      store,
+      logger,
+      port: flags.port,
+      host: flags.host,
+      ...(origins === undefined ? {} : { corsOrigins: origins.includes('*') ? '*' : origins }),
+    })
+    logger.info({ url: running.url, store: store.kind }, 'gateway listening')
+    process.stdout.write(`fdb-live gateway listening on ${running.url}\n`)
+
+    let shuttingDown = false
+    const shutdown = async (signal: string): Promise<void> => {
+      if (shuttingDown) return
+      shuttingDown = true
+      logger.info({ signal }, 'shutting down')
+      const deadline = setTimeout(() => {
+        logger.error('shutdown took too long; exiting anyway')
+        process.exit(1)
+      }, SHUTDOWN_DEADLINE_MS)
+      deadline.unref()
+      try {
+        await running.close()
+        await store.close()
+        logger.flush()
+        process.exit(0)
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      }
+    }
+    process.once('SIGTERM', () => void shutdown('SIGTERM'))
+    process.once('SIGINT', () => void shutdown('SIGINT'))
+  })
+}

@@ -1,0 +1,66 @@
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import { openStore, type KvStore } from '@fdb-live/core'
+
+/** The store flags every command takes. */
+export interface StoreFlags {
+  store: 'embedded' | 'fdb'
+  dataDir: string
+  clusterFile?: string
+}
+
+/** Adds `--store`, `--data-dir`, `--cluster-file` (and their FDB_LIVE_* variables). */
+export function addStoreOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--store <kind>', 'which store to open')
+        .choices(['embedded', 'fdb'])
+        .default('embedded')
+        .env('FDB_LIVE_STORE'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'data directory of the embedded store')
+        .default('.fdb-live/data')
+        .env('FDB_LIVE_DATA_DIR'),
+    )
+    .addOption(
+      new Option('--cluster-file <file>', 'FoundationDB cluster file (--store fdb)').env(
+        'FDB_LIVE_CLUSTER_FILE',
+      ),
+    )
+}
+
+/** Opens the store the flags describe. */
+export function openStoreFromFlags(flags: StoreFlags): Promise<KvStore> {
+  if (flags.store === 'fdb') {
+    return openStore(
+      flags.clusterFile === undefined
+        ? { kind: 'fdb' }
+        : { kind: 'fdb', clusterFile: flags.clusterFile },
+    )
+  }
+  return openStore({ kind: 'embedded', dataDir: flags.dataDir })
+}
+
+/** `--port`: an integer 0–65535 (0 picks a free port). */
+export function parsePort(value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new InvalidArgumentError('expected a port number 0-65535.')
+  return port
+}
+
+/** `--cors-origin`: repeatable and comma-separated (as FDB_LIVE_CORS_ORIGIN is). */
+export function parseOrigins(value: string, previous: string[] | undefined): string[] {
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0)
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new InvalidArgumentError(
+        `${JSON.stringify(origin)} is not an origin like http://localhost:5173 or *.`,
+      )
+    }
+  }
+  return [...(previous ?? []), ...origins]
+}

@@ -1,0 +1,129 @@
+import { createRepo, type KvStore, type Repo } from '@fdb-live/core'
+import cors from 'cors'
+import express, { type Express } from 'express'
+import type { Logger } from 'pino'
+import { errorHandler, routeNotFound } from './http-errors.js'
+import { createLogger } from './logger.js'
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
+import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { recordRoutes } from './routes/records.js'
+import { streamRoutes } from './routes/stream.js'
+import type { SseStream } from './sse-stream.js'
+import { WatchHub } from './watch-hub.js'
+
+/** The origins of the demo app's Vite dev server. */
+export const DEFAULT_CORS_ORIGINS: readonly string[] = [
+  'http://localhost:5173',
+  'http://127.0.0.1:5173',
+]
+
+/** Options for {@link createGateway}. */
+export interface GatewayOptions {
+  /** The store to read and watch. The gateway never closes it: its owner does. */
+  store: KvStore
+  /**
+   * The repo over `store`, when the app already has one.
+   * @default createRepo(store, { root })
+   */
+  repo?: Repo
+  /**
+   * The key root of the records (see docs/data-layout.md); ignored when `repo` is given.
+   * @default 'fdb-live'
+   */
+  root?: string
+  /**
+   * Origins allowed to read from the gateway in a browser, or `'*'` for any.
+   * @default ['http://localhost:5173', 'http://127.0.0.1:5173'] (the demo's Vite dev server)
+   */
+  corsOrigins?: readonly string[] | '*'
+  /** Longest quiet time on a stream before a `: hb` comment is sent. @default 15000 */
+  heartbeatIntervalMs?: number
+  /** Most subscriptions in one stream request. @default 1000 */
+  maxSubscriptionsPerStream?: number
+  /** Largest request body accepted. @default 1048576 (1 MiB) */
+  bodyLimitBytes?: number
+  /** The reconnection delay sent to clients in the stream's `retry:` line. @default 2000 */
+  retryMs?: number
+  /**
+   * Where structured logs go.
+   * @default createLogger(): pino JSON on stderr, level from FDB_LIVE_LOG_LEVEL or 'info'
+   */
+  logger?: Logger
+}
+
+/** A gateway: mount `app`, and `close()` it before closing the store. */
+export interface Gateway {
+  /** An Express app with every route of docs/protocol.md plus `GET /metrics`. */
+  readonly app: Express
+  /** The Prometheus registry and instruments behind `GET /metrics`. */
+  readonly metrics: GatewayMetrics
+  /** Ends every stream (clients reconnect elsewhere) and releases every store watch. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Creates the gateway: one store watch per subscribed record, shared by every stream,
+ * served as Server-Sent Events (docs/protocol.md).
+ *
+ * @example
+ * const store = await openStore({ kind: 'embedded', dataDir: '.fdb-live/data' })
+ * const gateway = createGateway({ store })
+ * const server = gateway.app.listen(4001)
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { store } = options
+  const repo =
+    options.repo ?? createRepo(store, options.root === undefined ? {} : { root: options.root })
+  const logger = options.logger ?? createLogger()
+  const metrics = createGatewayMetrics()
+  const hub = new WatchHub({ repo, metrics, logger })
+  const streams = new Set<SseStream>()
+  let closing = false
+
+  const app = express()
+  app.disable('x-powered-by')
+  // Records carry their own ETag (the version); nothing else should get one.
+  app.set('etag', false)
+  const origins = options.corsOrigins ?? DEFAULT_CORS_ORIGINS
+  app.use(
+    cors({
+      origin: origins === '*' ? '*' : [...origins],
+      methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+      exposedHeaders: ['ETag'],
+      maxAge: 600,
+    }),
+  )
+  app.use(healthRoutes(store))
+  app.use(recordRoutes(repo))
+  app.use(
+    streamRoutes({
+      hub,
+      metrics,
+      logger,
+      streams,
+      isClosing: () => closing,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+      retryMs: options.retryMs ?? 2000,
+      maxSubscriptionsPerStream: options.maxSubscriptionsPerStream ?? 1000,
+      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    }),
+  )
+  app.use(metricsRoutes(metrics))
+  app.use(routeNotFound)
+  app.use(errorHandler(logger))
+
+  return {
+    app,
+    metrics,
+    close() {
+      if (!closing) {
+        closing = true
+        for (const stream of [...streams]) stream.end()
+        hub.close()
+        logger.info('gateway closed: streams ended, watches released')
+      }
+      return Promise.resolve()
+    },
+  }
+}

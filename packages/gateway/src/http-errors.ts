@@ -1,0 +1,71 @@
+import { SyncError, toSyncError } from '@fdb-live/core'
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
+import type { Logger } from 'pino'
+
+/** Writes `{"error":{"code","message"}}` with the code's HTTP status. */
+export function sendError(res: Response, error: SyncError): void {
+  res.status(error.httpStatus).json(error.toJSON())
+}
+
+/** 404 `route_not_found` for every path no route claims. */
+export const routeNotFound: RequestHandler = (req, res) => {
+  sendError(
+    res,
+    new SyncError('route_not_found', `No route ${req.method} ${req.path}; see docs/protocol.md.`),
+  )
+}
+
+/** 405 `method_not_allowed` with the `Allow` header, for a known path and a wrong method. */
+export function methodNotAllowed(allow: readonly string[]): RequestHandler {
+  const header = allow.join(', ')
+  return (req, res) => {
+    res.set('Allow', header)
+    sendError(
+      res,
+      new SyncError('method_not_allowed', `${req.method} is not allowed here; use ${header}.`),
+    )
+  }
+}
+
+/**
+ * The HTTP boundary: anything thrown by a route or the body parser becomes a
+ * {@link SyncError} here, once. Internal errors are logged with their cause and reach the
+ * client only as `internal`.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const syncError = fromHttpError(error)
+    if (syncError.code === 'internal') {
+      logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
+    }
+    if (res.headersSent) {
+      res.end()
+      return
+    }
+    sendError(res, syncError)
+  }
+}
+
+/** Maps body-parser and router errors (which carry `type` / `status`) to protocol codes. */
+function fromHttpError(error: unknown): SyncError {
+  if (error instanceof SyncError) return error
+  const { type, status, message } = (error ?? {}) as {
+    type?: unknown
+    status?: unknown
+    message?: unknown
+  }
+  const detail = typeof message === 'string' ? message : 'bad request'
+  switch (type) {
+    case 'entity.too.large':
+      return new SyncError('payload_too_large', `The body is too large: ${detail}.`)
+    case 'entity.parse.failed':
+      return new SyncError('invalid_request', `Malformed JSON: ${detail}.`)
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new SyncError('unsupported_media_type', `${detail}; send UTF-8 application/json.`)
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new SyncError('invalid_request', `Bad request: ${detail}.`)
+  }
+  return toSyncError(error)
+}

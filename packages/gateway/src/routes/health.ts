@@ -1,0 +1,37 @@
+import type { KvStore } from '@fdb-live/core'
+import { Router } from 'express'
+import { methodNotAllowed } from '../http-errors.js'
+
+/** How long `GET /v1/healthz` waits for the store before answering 503. */
+const PING_TIMEOUT_MS = 2000
+
+/** `GET /v1/healthz`: 200 when the store answers, 503 otherwise. */
+export function healthRoutes(store: KvStore): Router {
+  const router = Router()
+  router
+    .route('/v1/healthz')
+    .get(async (_req, res) => {
+      res.set('Cache-Control', 'no-store')
+      try {
+        await withTimeout(store.ping(), PING_TIMEOUT_MS)
+        res.json({ ok: true, store: store.kind })
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error)
+        res.status(503).json({
+          ok: false,
+          store: store.kind,
+          error: { code: 'store_unavailable', message: `The store does not answer: ${reason}` },
+        })
+      }
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']))
+  return router
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}

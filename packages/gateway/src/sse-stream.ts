@@ -1,0 +1,137 @@
+import type { ServerResponse } from 'node:http'
+import type { GatewayMetrics } from './metrics.js'
+import { formatComment, formatRetry } from './sse-format.js'
+import type { ValueEvent } from './value-event.js'
+
+/** Options for {@link SseStream}. */
+export interface SseStreamOptions {
+  metrics: GatewayMetrics
+  heartbeatIntervalMs: number
+  retryMs: number
+  /** Called once when the connection closes, whoever closed it. */
+  onClose: () => void
+}
+
+type QueuedFrame =
+  { kind: 'value'; event: ValueEvent } | { kind: 'control'; event: string; frame: string }
+
+/** Write in chunks of about this many characters: few syscalls, bounded buffers. */
+const CHUNK_CHARS = 64 * 1024
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+} as const
+
+/**
+ * The writer of one SSE connection. It never buffers more than one frame per record:
+ * while the socket is full (`res.write` returned false, waiting for `'drain'`) a newer
+ * value for a record replaces the queued one in place (conflation), so a slow reader
+ * costs memory in proportion to its subscriptions, not to the rate of change.
+ */
+export class SseStream {
+  readonly #res: ServerResponse
+  readonly #options: SseStreamOptions
+  /** Insertion-ordered; a record's key keeps its place when its value is replaced. */
+  readonly #queue = new Map<string, QueuedFrame>()
+  readonly #heartbeat: NodeJS.Timeout
+  #blocked = false
+  #flushScheduled = false
+  #closed = false
+
+  constructor(res: ServerResponse, options: SseStreamOptions) {
+    this.#res = res
+    this.#options = options
+    res.writeHead(200, SSE_HEADERS)
+    res.flushHeaders()
+    res.socket?.setNoDelay(true)
+    res.on('close', () => this.#onClose())
+    res.on('drain', () => {
+      this.#blocked = false
+      this.#flush()
+    })
+    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), options.heartbeatIntervalMs)
+    this.#heartbeat.unref()
+    this.#enqueue('retry', { kind: 'control', event: 'retry', frame: formatRetry(options.retryMs) })
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Frames waiting for the socket (at most one per record plus a few control frames). */
+  get pending(): number {
+    return this.#queue.size
+  }
+
+  /** Queues a record's value, replacing a queued older value of the same record. */
+  sendValue(recordKey: string, event: ValueEvent): void {
+    const key = `v:${recordKey}`
+    if (this.#queue.has(key)) this.#options.metrics.eventsConflated.inc()
+    this.#enqueue(key, { kind: 'value', event })
+  }
+
+  /** Queues a non-value event (`synced`, `error`); `key` dedupes repeats. */
+  sendControl(key: string, event: string, frame: string): void {
+    this.#enqueue(`c:${key}`, { kind: 'control', event, frame })
+  }
+
+  /** Ends the response; the client sees the stream complete and reconnects. */
+  end(): void {
+    if (this.#closed) return
+    this.#res.end()
+    this.#onClose()
+  }
+
+  #enqueue(key: string, item: QueuedFrame): void {
+    if (this.#closed) return
+    this.#queue.set(key, item)
+    this.#options.metrics.notePending(this.#queue.size)
+    if (!this.#flushScheduled && !this.#blocked) {
+      this.#flushScheduled = true
+      // Batch everything queued in this tick into one write.
+      setImmediate(() => {
+        this.#flushScheduled = false
+        this.#flush()
+      })
+    }
+  }
+
+  #flush(): void {
+    const { metrics } = this.#options
+    while (!this.#closed && !this.#blocked && this.#queue.size > 0) {
+      let chunk = ''
+      const now = performance.now()
+      for (const [key, item] of this.#queue) {
+        this.#queue.delete(key)
+        if (item.kind === 'value') {
+          chunk += item.event.frame
+          metrics.eventsSent.inc({ event: 'value' })
+          const firedAt = item.event.firedAt
+          if (firedAt !== undefined) metrics.fireToWriteSeconds.observe((now - firedAt) / 1000)
+        } else {
+          chunk += item.frame
+          metrics.eventsSent.inc({ event: item.event })
+        }
+        if (chunk.length >= CHUNK_CHARS) break
+      }
+      if (!this.#res.write(chunk)) this.#blocked = true
+    }
+  }
+
+  #sendHeartbeat(): void {
+    // A full socket is not idle; a queued frame will prove liveness soon enough.
+    if (this.#blocked || this.#queue.size > 0) return
+    this.#enqueue('hb', { kind: 'control', event: 'heartbeat', frame: formatComment('hb') })
+  }
+
+  #onClose(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#heartbeat)
+    this.#queue.clear()
+    this.#options.onClose()
+  }
+}

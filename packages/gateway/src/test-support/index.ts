@@ -1,0 +1,13 @@
+/**
+ * Test helpers for packages that test against a real gateway (`@fdb-live/gateway/test-support`).
+ * Not part of the published API.
+ */
+export {
+  startTestGateway as startTestGatewayForTesting,
+  fetchMetrics as fetchMetricsForTesting,
+} from './start-test-gateway.js'
+export type { TestGateway, TestGatewayOptions } from './start-test-gateway.js'
+export { SseClientForTesting, openSseForTesting } from './sse-client.js'
+export type { OpenSseOptions, SseEventForTesting } from './sse-client.js'
+export { spawnWriterForTesting, SOURCE_NODE_ARGS } from './writer.js'
+export type { WriterForTesting } from './writer.js'
