@@ -1,0 +1,79 @@
+import type { Version } from '@fdb-live/core'
+import { replaceEqualDeep, type QueryClient, type QueryKey } from '@tanstack/react-query'
+import { isOlder } from './version-order.js'
+
+/**
+ * What the query cache holds for a record: the value together with its version.
+ *
+ * Why an envelope rather than the bare value plus a side map of versions: the version has
+ * to travel wherever the data travels. `dehydrate`/`hydrate` (SSR), `prefetchQuery`,
+ * `removeQueries` and garbage collection all act on the cache entry; a side map would go
+ * out of step with each of them (a hydrated value without its version could be overwritten
+ * by an older event). Hooks `select` the value, so components still see `T | null`.
+ */
+export interface SyncEntry<T> {
+  /** The record, or `null` when it does not exist or was deleted. */
+  readonly value: T | null
+  /**
+   * The version `value` is at. `ZERO_VERSION` when a read found no record (a 404 carries no
+   * version): older than every real version, so any event replaces it.
+   */
+  readonly version: Version
+}
+
+/**
+ * The one rule for every write into the cache: never go backwards. Returns `prev` when
+ * `next` is older, otherwise `next` with unchanged parts shared with `prev` (TanStack's
+ * structural sharing, so unchanged values keep their identity and do not re-render).
+ *
+ * It is installed as the query's `structuralSharing`, which TanStack calls synchronously
+ * with the data actually in the cache at the moment of the write. That closes the race of
+ * a fetch that started before a push and resolves after it (TanStack/query#3579).
+ */
+export function keepNewer(prev: unknown, next: unknown): unknown {
+  const p = prev as SyncEntry<unknown> | undefined
+  const n = next as SyncEntry<unknown>
+  if (p !== undefined && isOlder(n.version, p.version)) return p
+  return replaceEqualDeep(prev, next)
+}
+
+/**
+ * Writes a pushed value if it is not older than the cached one. Returns false when it was
+ * dropped as stale.
+ */
+export function writeEntry<T>(
+  queryClient: QueryClient,
+  queryKey: QueryKey,
+  entry: SyncEntry<T>,
+): boolean {
+  const current = queryClient.getQueryData<SyncEntry<T>>(queryKey)
+  if (current !== undefined && isOlder(entry.version, current.version)) return false
+  // The updater re-checks against the data present at the moment of the write.
+  queryClient.setQueryData<SyncEntry<T>>(queryKey, (prev) => keepNewer(prev, entry) as SyncEntry<T>)
+  return true
+}
+
+/**
+ * Puts a query into the error state with `error` (a subscription failed on the stream).
+ * TanStack has no public "set error", so this cancels a fetch in flight (whose success would
+ * otherwise overwrite the error) and then sets the state the way a failed fetch would.
+ */
+export async function writeError(
+  queryClient: QueryClient,
+  queryKey: QueryKey,
+  error: Error,
+): Promise<void> {
+  await queryClient.cancelQueries({ queryKey, exact: true })
+  const query = queryClient.getQueryCache().find({ queryKey, exact: true })
+  if (query === undefined) return
+  query.setState({
+    ...query.state,
+    status: 'error',
+    fetchStatus: 'idle',
+    error,
+    errorUpdatedAt: Date.now(),
+    errorUpdateCount: query.state.errorUpdateCount + 1,
+    fetchFailureCount: query.state.fetchFailureCount + 1,
+    fetchFailureReason: error,
+  })
+}

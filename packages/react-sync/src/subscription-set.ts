@@ -1,0 +1,104 @@
+import { subscriptionKey } from './query-key.js'
+
+/** One record in the set, shared by every component that subscribed to it. */
+export interface SubscriptionEntry {
+  readonly key: string
+  readonly schema: string
+  readonly id: string
+  /** Live references; the entry leaves the set `lingerMs` after this drops to 0. */
+  refs: number
+  /** References that asked for invalidation (a user-supplied `queryFn`) instead of a cache write. */
+  invalidators: number
+}
+
+/** Options for {@link createSubscriptionSet}. */
+export interface SubscriptionSetOptions {
+  /** How long a record stays after its last reference is released. */
+  lingerMs: number
+  /** How long to gather changes before reporting them (0: at the end of the current task). */
+  batchDelayMs: number
+  /** Called once per batch in which records joined or left the set. */
+  onChange: () => void
+}
+
+/** The reference-counted set of records a client keeps live. */
+export interface SubscriptionSet {
+  /** Adds a reference; returns its release function (idempotent). */
+  add(schema: string, id: string, options?: { invalidate?: boolean }): () => void
+  get(key: string): SubscriptionEntry | undefined
+  entries(): SubscriptionEntry[]
+  /** Drops everything at once, without reporting a change (the client is closing). */
+  clear(): void
+}
+
+/**
+ * Creates a subscription set. Mounting 100 components adds 100 references in one render;
+ * they are reported as one change. Unmount followed by remount (route changes, React
+ * StrictMode) is absorbed by the linger and reports nothing.
+ */
+export function createSubscriptionSet(options: SubscriptionSetOptions): SubscriptionSet {
+  const entries = new Map<string, SubscriptionEntry>()
+  const lingering = new Map<string, ReturnType<typeof setTimeout>>()
+  let flushTimer: ReturnType<typeof setTimeout> | undefined
+  let generation = 0
+
+  const changed = (): void => {
+    if (flushTimer !== undefined) return
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined
+      options.onChange()
+    }, options.batchDelayMs)
+  }
+
+  const remove = (key: string): void => {
+    lingering.delete(key)
+    const entry = entries.get(key)
+    if (entry === undefined || entry.refs > 0) return
+    entries.delete(key)
+    changed()
+  }
+
+  return {
+    add(schema, id, { invalidate = false } = {}) {
+      const key = subscriptionKey(schema, id)
+      let entry = entries.get(key)
+      if (entry === undefined) {
+        entry = { key, schema, id, refs: 0, invalidators: 0 }
+        entries.set(key, entry)
+        changed()
+      }
+      entry.refs += 1
+      if (invalidate) entry.invalidators += 1
+      const timer = lingering.get(key)
+      if (timer !== undefined) {
+        clearTimeout(timer)
+        lingering.delete(key)
+      }
+      const held = entry
+      const addedIn = generation
+      let released = false
+      return () => {
+        if (released || addedIn !== generation) return
+        released = true
+        held.refs -= 1
+        if (invalidate) held.invalidators -= 1
+        if (held.refs === 0) {
+          lingering.set(
+            key,
+            setTimeout(() => remove(key), options.lingerMs),
+          )
+        }
+      }
+    },
+    get: (key) => entries.get(key),
+    entries: () => [...entries.values()],
+    clear() {
+      generation += 1
+      for (const timer of lingering.values()) clearTimeout(timer)
+      lingering.clear()
+      if (flushTimer !== undefined) clearTimeout(flushTimer)
+      flushTimer = undefined
+      entries.clear()
+    },
+  }
+}

@@ -1,0 +1,66 @@
+import { ZERO_VERSION, isSyncError, type Schema } from '@fdb-live/core'
+import type { QueryFunction, QueryFunctionContext, UseQueryOptions } from '@tanstack/react-query'
+import { keepNewer, type SyncEntry } from './cache-writer.js'
+import { syncQueryKey, type SyncQueryKey } from './query-key.js'
+import type { SyncClient } from './sync-client.js'
+
+/** A user-supplied `queryFn`: returns the record in the app's own shape, or `null`. */
+export type SyncQueryFn<T> = (context: QueryFunctionContext<SyncQueryKey>) => Promise<T | null>
+
+/** Options of `useSyncOne`: TanStack's `useQuery` options, minus those fdb-live sets. */
+export type UseSyncOneOptions<T> = Omit<
+  UseQueryOptions<SyncEntry<T>, Error, T | null, SyncQueryKey>,
+  'queryKey' | 'queryFn' | 'select' | 'structuralSharing'
+> & {
+  /**
+   * Reads the record from the app's own API. On a change the query is invalidated (and so
+   * refetched) instead of receiving the pushed value. @default GET the gateway's record
+   */
+  queryFn?: SyncQueryFn<T> | undefined
+}
+
+/** The query options for a record: what `useSyncOne` uses, and what to prefetch on a server. */
+export type SyncQueryOptions<T> = Omit<
+  UseQueryOptions<SyncEntry<T>, Error, T | null, SyncQueryKey>,
+  'queryKey' | 'queryFn'
+> & {
+  queryKey: SyncQueryKey
+  queryFn: QueryFunction<SyncEntry<T>, SyncQueryKey>
+}
+
+const selectValue = <T>(entry: SyncEntry<T>): T | null => entry.value
+
+/**
+ * Builds the query options of a record. Prefetch on the server with
+ * `queryClient.prefetchQuery(syncQueryOptions(client, Quote, id))` and dehydrate as usual:
+ * the cache holds `{ value, version }`, so the client resumes the stream from the hydrated
+ * version.
+ */
+export function syncQueryOptions<T>(
+  client: SyncClient,
+  schema: Schema<T>,
+  id: string,
+  options: UseSyncOneOptions<T> = {},
+): SyncQueryOptions<T> {
+  const { queryFn: userQueryFn, ...rest } = options
+  const queryFn =
+    userQueryFn === undefined
+      ? (context: QueryFunctionContext<SyncQueryKey>) =>
+          client.fetchRecord<T>(schema.name, id, context.signal)
+      : async (context: QueryFunctionContext<SyncQueryKey>): Promise<SyncEntry<T>> => {
+          // The version known when the fetch starts: the app's API has at least that one.
+          const version = client.knownVersion(schema.name, id) ?? ZERO_VERSION
+          return { value: await userQueryFn(context), version }
+        }
+  return {
+    // The stream keeps the default data current; an app's own data is invalidated on change.
+    staleTime: userQueryFn === undefined ? Infinity : 0,
+    retry: (failureCount, error) =>
+      failureCount < 3 && !(isSyncError(error) && error.httpStatus >= 400 && error.httpStatus < 500),
+    ...rest,
+    queryKey: syncQueryKey(client.tenant, schema, id),
+    queryFn,
+    select: selectValue,
+    structuralSharing: keepNewer,
+  }
+}
