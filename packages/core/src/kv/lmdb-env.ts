@@ -33,15 +33,20 @@ export function openLmdbDatabases(dataDir: string): LmdbDatabases {
       changes: root.openDB<Buffer, Buffer>('changes', BINARY),
     }
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new SyncError(
-      'data_dir_unavailable',
-      `Cannot open the embedded store's data directory ${JSON.stringify(dataDir)}: ${reason}. ` +
-        'Use a directory this process can create, read and write (set dataDir or FDB_LIVE_DATA_DIR), ' +
-        'on a local file system (LMDB needs memory-mapped files and file locks).',
-      { cause: error },
-    )
+    throw dataDirUnavailable(dataDir, error)
   }
+}
+
+/** The `data_dir_unavailable` error for `dataDir`, saying what to fix. */
+export function dataDirUnavailable(dataDir: string, error: unknown): SyncError {
+  const reason = error instanceof Error ? error.message : String(error)
+  return new SyncError(
+    'data_dir_unavailable',
+    `Cannot open the embedded store's data directory ${JSON.stringify(dataDir)}: ${reason}. ` +
+      'Use a directory this process can create, read and write (set dataDir or FDB_LIVE_DATA_DIR), ' +
+      'on a local file system (LMDB needs memory-mapped files and file locks).',
+    { cause: error },
+  )
 }
 
 /**

@@ -4,7 +4,8 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isSyncError } from '../errors.js'
 import { openLmdbStore } from './lmdb-store.js'
-import { bodyOf, runStoreContract } from './store-contract.js'
+import { startKvChildForTesting } from '../test-support/kv-child-process.js'
+import { bodyOf, runStoreContract, within } from './store-contract.js'
 import type { KvStore } from './store.js'
 
 const tempDirs: string[] = []
@@ -102,5 +103,31 @@ describe('embedded (LMDB) store', () => {
     expect(await watch.changed).toBe(true)
     await writer.close()
     await store.close()
+  })
+
+  it('rejects keys LMDB cannot store, writing nothing', async () => {
+    const store = await openLmdbStore({ dataDir: tempDir() })
+    for (const key of [Buffer.alloc(0), Buffer.alloc(1979, 1)]) {
+      const error: unknown = await store
+        .transact(bodyOf((tx) => tx.set(key, Buffer.from('x'))))
+        .catch((e: unknown) => e)
+      expect(isSyncError(error, 'invalid_request')).toBe(true)
+    }
+    expect(await store.transact((tx) => tx.getRange(Buffer.of(0), Buffer.of(0xff)))).toEqual([])
+    await store.close()
+  })
+
+  it('does not keep a process alive once its watches are settled', async () => {
+    const dataDir = tempDir()
+    const child = startKvChildForTesting(
+      { FDB_LIVE_STORE_KIND: 'embedded', FDB_LIVE_DATA_DIR: dataDir },
+      ['idle', Buffer.from('k').toString('hex')],
+    )
+    try {
+      expect(await within(child.line('cancelled'), 20_000, 'the child')).toBe('cancelled false')
+      await within(child.exited, 20_000, 'the child to exit on its own')
+    } finally {
+      child.kill()
+    }
   })
 })

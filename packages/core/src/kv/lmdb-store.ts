@@ -1,6 +1,6 @@
 import { SyncError } from '../errors.js'
 import { commitAttempt } from './lmdb-commit.js'
-import { openLmdbDatabases, readCounter } from './lmdb-env.js'
+import { dataDirUnavailable, openLmdbDatabases, readCounter } from './lmdb-env.js'
 import type { LmdbDatabases } from './lmdb-env.js'
 import { CommitNotifier } from './lmdb-notifier.js'
 import { LmdbTransaction } from './lmdb-transaction.js'
@@ -48,17 +48,18 @@ class LmdbStore implements KvStore {
   private closed: Promise<void> | undefined
 
   constructor(options: LmdbStoreOptions) {
-    this.dbs = openLmdbDatabases(options.dataDir)
+    const { dataDir, pollIntervalMs = 1000 } = options
+    this.dbs = openLmdbDatabases(dataDir)
     this.changeLogSize = Math.max(1, options.changeLogSize ?? 10_000)
     this.registry = new WatchRegistry(options.maxWatches ?? 10_000, (count) =>
       this.notifier.setActive(count),
     )
-    this.notifier = new CommitNotifier(
-      options.dataDir,
-      this.dbs,
-      this.registry,
-      options.pollIntervalMs ?? 1000,
-    )
+    try {
+      this.notifier = new CommitNotifier(dataDir, this.dbs, this.registry, pollIntervalMs)
+    } catch (error) {
+      void this.dbs.root.close()
+      throw dataDirUnavailable(dataDir, error)
+    }
   }
 
   async transact<T>(

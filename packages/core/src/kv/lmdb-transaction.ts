@@ -2,22 +2,14 @@ import type { Transaction } from 'lmdb'
 import { SyncError } from '../errors.js'
 import { VERSIONSTAMP_BYTES } from '../version.js'
 import type { LmdbDatabases } from './lmdb-env.js'
-import {
-  asBuffer,
-  assertStorableKey,
-  assertValue,
-  keyBytes,
-  keyId,
-  lmdbRange,
-} from './lmdb-keys.js'
+import { asBuffer, assertStorableKey, assertValue, keyId } from './lmdb-keys.js'
 import type { KeyId } from './lmdb-keys.js'
+import { bufferedValue, mergeRange } from './lmdb-range-read.js'
+import type { DbEntry } from './lmdb-range-read.js'
 import { ReadSet } from './lmdb-read-set.js'
 import type { LmdbWatch, WatchRegistry } from './lmdb-watch-registry.js'
 import { WriteBuffer } from './lmdb-write-buffer.js'
-import type { BufferedWrite } from './lmdb-write-buffer.js'
 import type { KvEntry, KvTransaction, KvWatch, RangeOptions } from './store.js'
-
-type DbEntry = { key: Buffer; value: Buffer }
 
 /**
  * One attempt of a transaction of the embedded store: reads from an LMDB read snapshot
@@ -53,43 +45,23 @@ export class LmdbTransaction implements KvTransaction {
     const limit = options.limit ?? Number.POSITIVE_INFINITY
     const reverse = options.reverse === true
     if (limit <= 0 || Buffer.compare(start, end) >= 0) return Promise.resolve([])
-    const sets = this.buffer.setsIn(keyId(start), keyId(end))
-    if (reverse) sets.reverse()
-    const rows = this.dbs.data.getRange({
-      ...lmdbRange(start, end, reverse),
-      transaction: this.snapshot,
-    })
-    const iterator = rows[Symbol.iterator]() as Iterator<DbEntry>
-    const seen: DbEntry[] = []
-    const out: KvEntry[] = []
-    let row = iterator.next()
-    let index = 0
-    try {
-      while (out.length < limit) {
-        const set = sets[index]
-        const db = row.done === true ? undefined : row.value
-        if (db === undefined && set === undefined) break
-        const order =
-          db === undefined
-            ? 1
-            : set === undefined
-              ? -1
-              : compareDirected(keyId(db.key), set[0], reverse)
-        if (order <= 0 && db !== undefined) {
-          seen.push(db)
-          row = iterator.next()
-          if (order < 0 && !this.buffer.shadows(keyId(db.key))) out.push(db)
-        }
-        if (order >= 0 && set !== undefined) {
-          out.push({ key: keyBytes(set[0]), value: bufferedValue(set[1]) ?? Buffer.alloc(0) })
-          index++
-        }
-      }
-    } finally {
-      iterator.return?.()
-    }
-    this.recordRange(start, end, out.length >= limit ? out.at(-1)?.key : undefined, reverse, seen)
-    return Promise.resolve(out)
+    const { entries, seen } = mergeRange(
+      this.dbs,
+      this.snapshot,
+      this.buffer,
+      start,
+      end,
+      limit,
+      reverse,
+    )
+    this.recordRange(
+      start,
+      end,
+      entries.length >= limit ? entries.at(-1)?.key : undefined,
+      reverse,
+      seen,
+    )
+    return Promise.resolve(entries)
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
@@ -191,19 +163,4 @@ export class LmdbTransaction implements KvTransaction {
       )
     }
   }
-}
-
-function bufferedValue(write: BufferedWrite): Buffer | undefined {
-  if (write.stampOffset !== undefined) {
-    throw new SyncError(
-      'invalid_request',
-      'A key written with setVersionstampedValue cannot be read in the same transaction (its versionstamp is not known before the commit).',
-    )
-  }
-  return write.value
-}
-
-function compareDirected(a: KeyId, b: KeyId, reverse: boolean): number {
-  const order = a < b ? -1 : a > b ? 1 : 0
-  return reverse ? -order : order
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isSyncError } from '../errors.js'
 import { startKvChildForTesting } from '../test-support/kv-child-process.js'
+import type { KvChildForTesting } from '../test-support/kv-child-process.js'
 import type { KvStore, KvTransaction } from './store.js'
 
 /** What a store's test gives the contract. */
@@ -73,6 +74,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHandleFo
       key = (suffix) => Buffer.concat([prefix, bytes(suffix)])
     })
     afterAll(async () => {
+      for (const process of started) process.kill() // only matters when a test failed
       await store.transact(
         bodyOf((tx) => tx.clearRange(prefix, Buffer.concat([prefix, Buffer.of(0xff)]))),
       )
@@ -83,7 +85,12 @@ export function runStoreContract(name: string, open: () => Promise<StoreHandleFo
       store.transact(bodyOf((tx) => tx.set(k, bytes(value))))
     const read = (k: Buffer): Promise<string | undefined> =>
       store.transact(async (tx) => text(await tx.get(k)))
-    const child = (...args: string[]) => startKvChildForTesting(handle.childEnv, args)
+    const started: KvChildForTesting[] = []
+    const child = (...args: string[]): KvChildForTesting => {
+      const process = startKvChildForTesting(handle.childEnv, args)
+      started.push(process)
+      return process
+    }
 
     describe('transactions', () => {
       it('commits writes, which later transactions read', async () => {

@@ -11,6 +11,8 @@
  *   increment <key> <n>      n transactions, each reading a decimal counter and writing +1
  *   watch <key>              read + watch in one transaction, print "armed <value|->",
  *                            then "fired <true|false>" when the watch settles
+ *   idle <key>               arm and cancel a watch, then return WITHOUT closing the store:
+ *                            the process must still exit (no handle keeps it alive)
  */
 import { openStore } from '../open-store.js'
 import type { KvStore } from '../kv/store.js'
@@ -18,7 +20,8 @@ import type { KvStore } from '../kv/store.js'
 const [command, hexKey = '', arg = ''] = process.argv.slice(2)
 const key = Buffer.from(hexKey, 'hex')
 
-async function main(store: KvStore): Promise<void> {
+/** Runs the command; resolves `false` when the store must be left open. */
+async function main(store: KvStore): Promise<boolean> {
   switch (command) {
     case 'set':
       await store.transact((tx) => Promise.resolve(tx.set(key, Buffer.from(arg, 'hex'))))
@@ -43,16 +46,24 @@ async function main(store: KvStore): Promise<void> {
       console.log(`fired ${String(await watch.changed)}`)
       break
     }
+    case 'idle': {
+      const watch = await store.transact((tx) => Promise.resolve(tx.watch(key)))
+      watch.cancel()
+      console.log(`cancelled ${String(await watch.changed)}`)
+      return false
+    }
     default:
       throw new Error(`kv-child: unknown command ${JSON.stringify(command)}`)
   }
   console.log('done')
+  return true
 }
 
 const kind = process.env['FDB_LIVE_STORE_KIND'] === 'fdb' ? 'fdb' : 'embedded'
 const store = await openStore({ kind })
+let close = true
 try {
-  await main(store)
+  close = await main(store)
 } finally {
-  await store.close()
+  if (close) await store.close()
 }
