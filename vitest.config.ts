@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // Tests run from source: the `@fdb-live/source` export condition points each workspace
 // package at its `src/index.ts`, so no build is needed before `vitest`.
@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { conditions: ['@fdb-live/source'] },
   ssr: { resolve: { conditions: ['@fdb-live/source'], externalConditions: ['@fdb-live/source'] } },
   test: {
+    // `tsc -b` compiles tests into dist/ too; run each test once, from source.
+    exclude: [...configDefaults.exclude, '**/dist/**'],
     projects: [
       {
         extends: true,
