@@ -9,6 +9,10 @@ import { startGateway, type RunningGateway, type StartGatewayOptions } from '../
 export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'host'> & {
   /** Use this data directory (kept afterwards) instead of a fresh temporary one. */
   dataDir?: string
+  /** The store's watch budget (to provoke `too_many_watches`). @default 10000 */
+  maxWatches?: number
+  /** Wraps the repo the gateway uses (to inject faults or delays). */
+  wrapRepo?: (repo: Repo) => Repo
 }
 
 /** A gateway on port 0 over a real LMDB store in a temporary directory. */
@@ -28,17 +32,21 @@ export interface TestGateway extends AsyncDisposable {
  * the gateway and the store and removes the temporary data directory.
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { dataDir: givenDir, ...gatewayOptions } = options
+  const { dataDir: givenDir, maxWatches, wrapRepo, ...gatewayOptions } = options
   // A dot-free leaf: the embedded store treats a path with an extension as a file name.
   const dataDir =
     givenDir ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'fdb-live-gw-')), 'data')
-  const store = await openStore({ kind: 'embedded', dataDir })
+  const store = await openStore({
+    kind: 'embedded',
+    dataDir,
+    ...(maxWatches === undefined ? {} : { maxWatches }),
+  })
   const repo = createRepo(store)
   const running = await startGateway({
     logger: createLogger(process.env.FDB_LIVE_LOG_LEVEL === undefined ? { level: 'silent' } : {}),
     ...gatewayOptions,
     store,
-    repo,
+    repo: wrapRepo === undefined ? repo : wrapRepo(repo),
     port: 0,
     host: '127.0.0.1',
   })

@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import readline from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openSseForTesting } from './test-support/sse-client.js'
+import { SOURCE_NODE_ARGS } from './test-support/writer.js'
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url))
+let dataDir: string
+
+beforeAll(async () => {
+  dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'fdb-live-cli-')), 'data')
+})
+afterAll(async () => {
+  await rm(path.dirname(dataDir), { recursive: true, force: true })
+})
+
+/** Starts the CLI from source, as `pnpm fdb-live …` does. */
+function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [...SOURCE_NODE_ARGS, CLI, ...args], {
+    env: { ...process.env, FDB_LIVE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+}
+
+/** Runs the CLI to completion. */
+async function runCli(
+  args: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = startCli(args, options.env)
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stdin!.end(options.input)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  return { code, stdout, stderr }
+}
+
+function lines(child: ChildProcess): AsyncIterator<string> {
+  return readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+}
+
+describe('fdb-live CLI', () => {
+  it('puts (argument and stdin), gets and deletes records', async () => {
+    const store = ['--data-dir', dataDir]
+    const put = await runCli(['put', 'acme', 'quotes', 'q1', '{"text":"arg"}', ...store])
+    expect(put.code).toBe(0)
+    const { version: v1 } = JSON.parse(put.stdout) as { version: string }
+    const fromStdin = await runCli(['put', 'acme', 'quotes', 'q1', ...store], {
+      input: '{"text":"stdin"}',
+    })
+    expect(fromStdin.code).toBe(0)
+    const { version: v2 } = JSON.parse(fromStdin.stdout) as { version: string }
+    expect(v2 > v1).toBe(true)
+    const get = await runCli(['get', 'acme', 'quotes', 'q1'], {
+      env: { FDB_LIVE_DATA_DIR: dataDir },
+    })
+    expect(JSON.parse(get.stdout)).toEqual({ id: 'q1', version: v2, value: { text: 'stdin' } })
+    const del = await runCli(['delete', 'acme', 'quotes', 'q1', ...store])
+    expect(JSON.parse(del.stdout)).toMatchObject({ id: 'q1', deleted: true })
+    const missing = await runCli(['get', 'acme', 'quotes', 'q1', ...store])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.trim()).toMatch(/^fdb-live: not_found: /)
+  })
+
+  it('watch prints the record and every change as JSON lines until Ctrl-C', async () => {
+    const watcher = startCli(['watch', 'acme', 'quotes', 'w', '--data-dir', dataDir])
+    const output = lines(watcher)
+    const first = JSON.parse((await output.next()).value as string) as Record<string, unknown>
+    expect(first).toMatchObject({ schema: 'quotes', id: 'w', value: null })
+    const put = await runCli(['put', 'acme', 'quotes', 'w', '{"n":1}', '--data-dir', dataDir])
+    const { version } = JSON.parse(put.stdout) as { version: string }
+    const second = JSON.parse((await output.next()).value as string) as Record<string, unknown>
+    expect(second).toEqual({ schema: 'quotes', id: 'w', version, value: { n: 1 } })
+    watcher.kill('SIGINT')
+    expect(await new Promise((resolve) => watcher.once('exit', resolve))).toBe(0)
+  })
+
+  const badArgs: [string, string[], Record<string, string>?][] = [
+    ['an unknown flag', ['gateway', '--bogus']],
+    ['a bad port', ['gateway', '--port', 'http']],
+    ['a port out of range', ['gateway', '--port', '70000']],
+    ['a bad port from the environment', ['gateway'], { FDB_LIVE_PORT: 'x' }],
+    ['an unknown store', ['gateway', '--store', 'postgres']],
+    ['a bad CORS origin', ['gateway', '--cors-origin', 'localhost']],
+    ['an unknown command', ['serve']],
+    ['a missing argument', ['get', 'acme', 'quotes']],
+    ['an invalid schema', ['get', 'acme', '1quotes', 'a']],
+    ['a put value that is not JSON', ['put', 'acme', 'quotes', 'a', '{nope']],
+  ]
+  for (const [name, args, env] of badArgs) {
+    it(`exits with code 2 and one line on stderr for ${name}`, async () => {
+      const result = await runCli([...args, '--data-dir', dataDir], { env: env ?? {} })
+      expect(result.code).toBe(2)
+      expect(result.stderr.trim().split('\n')).toHaveLength(1)
+      expect(result.stderr).toMatch(/^fdb-live: /)
+    })
+  }
+
+  it('--help exits 0', async () => {
+    const result = await runCli(['gateway', '--help'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('--cors-origin')
+    expect(result.stdout).toContain('FDB_LIVE_PORT')
+  })
+
+  it('serves the gateway, and on SIGTERM ends streams and exits within 5 s', async () => {
+    const gateway = startCli([
+      'gateway',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--cors-origin',
+      'http://a.example,http://b.example',
+    ])
+    const first = (await lines(gateway).next()).value as string
+    const url = /listening on (http:\S+)/.exec(first)![1]!
+    const health = await fetch(`${url}/v1/healthz`, { headers: { Origin: 'http://b.example' } })
+    expect(await health.json()).toEqual({ ok: true, store: 'embedded' })
+    expect(health.headers.get('access-control-allow-origin')).toBe('http://b.example')
+
+    const client = await openSseForTesting(`${url}/v1/tenants/acme/stream?sub=quotes/s`)
+    await client.waitFor((e) => e.event === 'synced')
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve))
+    const started = performance.now()
+    gateway.kill('SIGTERM')
+    await client.ended
+    expect(await exited).toBe(0)
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+})

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest'
+import { defineSchema, type Repo, type RepoTransaction, type TenantRepo } from '@fdb-live/core'
+import { createLogger } from './logger.js'
+import { createGatewayMetrics } from './metrics.js'
+import { openSseForTesting } from './test-support/sse-client.js'
+import { startTestGateway } from './test-support/start-test-gateway.js'
+import { spawnWriterForTesting } from './test-support/writer.js'
+import type { ValueEvent } from './value-event.js'
+import { WatchHub } from './watch-hub.js'
+
+const Quote = defineSchema<{ text: string }>('quotes')
+
+/** A repo whose tenants run `around` on every transaction the gateway starts. */
+function wrapTransactions(repo: Repo, around: (tx: RepoTransaction) => RepoTransaction): Repo {
+  const tenant = (name: string): TenantRepo => {
+    const inner = repo.tenant(name)
+    return new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'transact') {
+          return ((body, options) =>
+            inner.transact((tx) => body(around(tx)), options)) as TenantRepo['transact']
+        }
+        const value: unknown = Reflect.get(target, prop)
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(target)
+          : value
+      },
+    })
+  }
+  return { store: repo.store, root: repo.root, tenant }
+}
+
+describe('the watch hub', () => {
+  it('delivers a write that lands between the initial read and the watch registration', async () => {
+    let writeBetween: (() => Promise<void>) | undefined
+    await using gw = await startTestGateway({
+      wrapRepo: (repo) =>
+        wrapTransactions(
+          repo,
+          (tx) =>
+            new Proxy(tx, {
+              get(target, prop) {
+                if (prop === 'getState') {
+                  return async (...args: Parameters<RepoTransaction['getState']>) => {
+                    const state = await target.getState(...args)
+                    const hook = writeBetween
+                    writeBetween = undefined
+                    await hook?.()
+                    return state
+                  }
+                }
+                const value: unknown = Reflect.get(target, prop)
+                return typeof value === 'function'
+                  ? (value as (...a: unknown[]) => unknown).bind(target)
+                  : value
+              },
+            }),
+        ),
+    })
+    await using writer = await spawnWriterForTesting(gw.dataDir)
+    const v1 = await writer.put('acme', 'quotes', 'gap', { text: 'before' })
+    let between: string | undefined
+    writeBetween = async () => {
+      between = await writer.put('acme', 'quotes', 'gap', { text: 'between' })
+    }
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/gap`)
+    const event = await client.waitFor((e) => e.event === 'value' && e.data['version'] === between)
+    expect(between! > v1).toBe(true)
+    expect(event.data['value']).toEqual({ text: 'between' })
+  })
+
+  it('fails only the subscription that exceeds the watch budget, with an error event and a metric', async () => {
+    await using gw = await startTestGateway({ maxWatches: 2 })
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream`, {
+      body: { subscriptions: ['a', 'b', 'c'].map((id) => ({ schema: 'quotes', id })) },
+    })
+    await client.waitFor((e) => e.event === 'synced')
+    const errors = client.events.filter((e) => e.event === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.data).toEqual({
+      schema: 'quotes',
+      id: 'c',
+      code: 'too_many_watches',
+      message: expect.any(String),
+    })
+    expect(client.values('quotes', 'a')).toHaveLength(1)
+    expect(client.values('quotes', 'b')).toHaveLength(1)
+    const metrics = await gw.metrics()
+    expect(metrics.get('fdb_live_gateway_watch_errors_total{code="too_many_watches"}')).toBe(1)
+    expect(metrics.get('fdb_live_gateway_active_watches')).toBe(2)
+    // The rest of the stream keeps working.
+    await using writer = await spawnWriterForTesting(gw.dataDir)
+    const version = await writer.put('acme', 'quotes', 'a', { text: 'still live' })
+    await client.waitFor((e) => e.data['version'] === version)
+  })
+
+  it('re-arms with backoff after a watch error and still delivers the change', async () => {
+    let failNextWatch = true
+    await using gw = await startTestGateway({
+      wrapRepo: (repo) =>
+        wrapTransactions(
+          repo,
+          (tx) =>
+            new Proxy(tx, {
+              get(target, prop) {
+                if (prop === 'watch') {
+                  return (...args: Parameters<RepoTransaction['watch']>) => {
+                    const watch = target.watch(...args)
+                    if (!failNextWatch) return watch
+                    failNextWatch = false
+                    watch.cancel()
+                    return {
+                      changed: Promise.reject(new Error('injected watch failure')),
+                      cancel: () => {},
+                    }
+                  }
+                }
+                const value: unknown = Reflect.get(target, prop)
+                return typeof value === 'function'
+                  ? (value as (...a: unknown[]) => unknown).bind(target)
+                  : value
+              },
+            }),
+        ),
+    })
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/r`)
+    await client.waitFor((e) => e.event === 'synced')
+    await expect
+      .poll(async () =>
+        (await gw.metrics()).get('fdb_live_gateway_watch_errors_total{code="internal"}'),
+      )
+      .toBe(1)
+    await using writer = await spawnWriterForTesting(gw.dataDir)
+    const version = await writer.put('acme', 'quotes', 'r', { text: 'after the error' })
+    await client.waitFor((e) => e.data['version'] === version)
+  })
+
+  it('hands every listener of a record the same event object: serialised once per change', async () => {
+    await using gw = await startTestGateway()
+    const hub = new WatchHub({
+      repo: gw.repo,
+      metrics: createGatewayMetrics(),
+      logger: createLogger({ level: 'silent' }),
+    })
+    const seen: ValueEvent[][] = [[], []]
+    const subs = seen.map((events) =>
+      hub.subscribe(
+        { tenant: 'acme', schema: 'quotes', id: 'shared' },
+        { change: (e) => events.push(e), fail: () => {} },
+      ),
+    )
+    await Promise.all(subs.map((s) => s.initial))
+    expect(hub.size).toBe(1)
+    const { version } = await gw.repo.tenant('acme').put(Quote, 'shared', { text: 'x' })
+    await expect
+      .poll(() => seen.every((events) => events.some((e) => e.version === version)))
+      .toBe(true)
+    expect(seen[0]![0]).toBe(seen[1]![0])
+    subs.forEach((s) => s.release())
+    expect(hub.size).toBe(0)
+    hub.close()
+  })
+})
