@@ -21,19 +21,33 @@ export interface SyncEntry<T> {
   readonly version: Version
 }
 
+// Entries this module made. TanStack also runs `structuralSharing` on *selected* data
+// (the bare `T | null`), so `keepNewer` must recognise a cache entry for sure, not by shape.
+const madeHere = new WeakSet<object>()
+
+/** Creates a cache entry (the only way entries should be made). */
+export function syncEntry<T>(value: T | null, version: Version): SyncEntry<T> {
+  const entry = { value, version }
+  madeHere.add(entry)
+  return entry
+}
+
 /**
  * The one rule for every write into the cache: never go backwards. Returns `prev` when
- * `next` is older, otherwise `next` with unchanged parts shared with `prev` (TanStack's
- * structural sharing, so unchanged values keep their identity and do not re-render).
+ * `next` is an entry older than it, otherwise `next` with unchanged parts shared with
+ * `prev` (TanStack's structural sharing: unchanged values keep their identity).
  *
  * It is installed as the query's `structuralSharing`, which TanStack calls synchronously
  * with the data actually in the cache at the moment of the write. That closes the race of
  * a fetch that started before a push and resolves after it (TanStack/query#3579).
  */
 export function keepNewer(prev: unknown, next: unknown): unknown {
-  const p = prev as SyncEntry<unknown> | undefined
-  const n = next as SyncEntry<unknown>
-  if (p !== undefined && isOlder(n.version, p.version)) return p
+  if (typeof next === 'object' && next !== null && madeHere.has(next)) {
+    const prevVersion = (prev as Partial<SyncEntry<unknown>> | undefined)?.version
+    if (typeof prevVersion === 'string' && isOlder((next as SyncEntry<unknown>).version, prevVersion)) {
+      return prev
+    }
+  }
   return replaceEqualDeep(prev, next)
 }
 
@@ -49,7 +63,8 @@ export function writeEntry<T>(
   const current = queryClient.getQueryData<SyncEntry<T>>(queryKey)
   if (current !== undefined && isOlder(entry.version, current.version)) return false
   // The updater re-checks against the data present at the moment of the write.
-  queryClient.setQueryData<SyncEntry<T>>(queryKey, (prev) => keepNewer(prev, entry) as SyncEntry<T>)
+  const made = syncEntry(entry.value, entry.version)
+  queryClient.setQueryData<SyncEntry<T>>(queryKey, (prev) => keepNewer(prev, made) as SyncEntry<T>)
   return true
 }
 

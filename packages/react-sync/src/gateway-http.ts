@@ -1,5 +1,5 @@
 import { SyncError, ZERO_VERSION, isSyncErrorCode, isVersion } from '@fdb-live/core'
-import type { SyncEntry } from './cache-writer.js'
+import { syncEntry, type SyncEntry } from './cache-writer.js'
 
 /** Returns the bearer token to send, if any; called before every request. */
 export type GetToken = () => string | null | undefined | Promise<string | null | undefined>
@@ -48,7 +48,7 @@ export async function fetchRecord<T>(
   const response = await http.fetch(tenantUrl(http, 'records', schema, id), init)
   if (response.status === 404) {
     const error = await errorFromResponse(response)
-    if (error.code === 'not_found') return { value: null, version: ZERO_VERSION }
+    if (error.code === 'not_found') return syncEntry<T>(null, ZERO_VERSION)
     throw error
   }
   if (!response.ok) throw await errorFromResponse(response)
@@ -56,7 +56,7 @@ export async function fetchRecord<T>(
   if (!isVersion(body.version) || body.value === undefined) {
     throw new SyncError('internal', `The gateway sent a malformed record for ${schema}/${id}.`)
   }
-  return { value: body.value, version: body.version }
+  return syncEntry(body.value, body.version)
 }
 
 /** Converts a gateway error response (`{ error: { code, message } }`) into a SyncError. */

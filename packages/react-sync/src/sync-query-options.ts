@@ -1,6 +1,6 @@
 import { ZERO_VERSION, isSyncError, type Schema } from '@fdb-live/core'
 import type { QueryFunction, QueryFunctionContext, UseQueryOptions } from '@tanstack/react-query'
-import { keepNewer, type SyncEntry } from './cache-writer.js'
+import { keepNewer, syncEntry, type SyncEntry } from './cache-writer.js'
 import { syncQueryKey, type SyncQueryKey } from './query-key.js'
 import type { SyncClient } from './sync-client.js'
 
@@ -50,7 +50,7 @@ export function syncQueryOptions<T>(
       : async (context: QueryFunctionContext<SyncQueryKey>): Promise<SyncEntry<T>> => {
           // The version known when the fetch starts: the app's API has at least that one.
           const version = client.knownVersion(schema.name, id) ?? ZERO_VERSION
-          return { value: await userQueryFn(context), version }
+          return syncEntry(await userQueryFn(context), version)
         }
   return {
     // The stream keeps the default data current; an app's own data is invalidated on change.
