@@ -1,0 +1,115 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { SOURCE_FLAGS, freePort, runNode, startNode, waitForOk } from './processes.js'
+import type { ManagedProcess } from './processes.js'
+
+/**
+ * The demo as the tests run it: `scripts/demo.mjs` (API server + Vite) on free ports and a
+ * temporary data directory, with the gateway started here rather than by demo.mjs
+ * (DEMO_GATEWAY_URL), so that a test can `kill -9` it and start it again.
+ */
+export interface DemoStack {
+  readonly webUrl: string
+  readonly gatewayUrl: string
+  readonly dataDir: string
+  /** The gateway's pid, for `kill -9`. */
+  gatewayPid(): number | undefined
+  /** `kill -9` the gateway and wait until it is gone. */
+  killGateway(): Promise<void>
+  /** Starts the gateway again, on the same port and data, and waits for /v1/healthz. */
+  startGateway(): Promise<void>
+  /** The gateway's open SSE streams (its `fdb_live_gateway_open_streams` metric). */
+  openStreams(): Promise<number>
+  /** Runs the real `scripts/change-quote.mjs` as a separate process; returns its output. */
+  changeQuote(author: string, content: string): Promise<string>
+  /** How many lines the processes printed so far (to report only a test's own lines). */
+  logMark(): number
+  /** The lines the processes printed (since `from`), with timestamps. */
+  logs(from?: number): string
+  stop(): Promise<void>
+}
+
+export async function startDemoStack(): Promise<DemoStack> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'fdb-live-e2e-'))
+  const [gatewayPort, apiPort, webPort] = [await freePort(), await freePort(), await freePort()]
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
+  const webUrl = `http://127.0.0.1:${webPort}/`
+  const env = { FDB_LIVE_DATA_DIR: dataDir }
+  const sink: string[] = []
+  let gateway: ManagedProcess | undefined
+
+  async function startGateway(): Promise<void> {
+    gateway = startNode(
+      'gateway',
+      [
+        ...SOURCE_FLAGS,
+        'packages/gateway/src/cli.ts',
+        'gateway',
+        '--port',
+        String(gatewayPort),
+        '--data-dir',
+        dataDir,
+        '--cors-origin',
+        webUrl.replace(/\/$/, ''),
+      ],
+      { env, sink },
+    )
+    await Promise.race([
+      waitForOk(`${gatewayUrl}/v1/healthz`),
+      gateway.exited.then(() => {
+        throw new Error(`The gateway exited at start:\n${gateway?.output.join('\n')}`)
+      }),
+    ])
+  }
+
+  await startGateway()
+  const demo = startNode('demo', ['scripts/demo.mjs'], {
+    env: {
+      ...env,
+      DEMO_GATEWAY_URL: gatewayUrl,
+      DEMO_API_PORT: String(apiPort),
+      DEMO_WEB_PORT: String(webPort),
+    },
+    sink,
+  })
+  try {
+    await demo.waitForLine(/\[demo\] ready in/)
+  } catch (error) {
+    await gateway?.stop()
+    throw error
+  }
+
+  return {
+    webUrl,
+    gatewayUrl,
+    dataDir,
+    gatewayPid: () => gateway?.child.pid,
+    async killGateway() {
+      await gateway?.stop('SIGKILL')
+    },
+    startGateway,
+    async openStreams() {
+      const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text()
+      const match = /^fdb_live_gateway_open_streams (\d+)$/m.exec(metrics)
+      if (match === null)
+        throw new Error(`No fdb_live_gateway_open_streams in /metrics:\n${metrics}`)
+      return Number(match[1])
+    },
+    async changeQuote(author, content) {
+      const result = await runNode('change-quote', ['scripts/change-quote.mjs', author, content], {
+        env,
+        sink,
+      })
+      if (result.code !== 0) throw new Error(`change-quote failed:\n${result.output}`)
+      return result.output
+    },
+    logMark: () => sink.length,
+    logs: (from = 0) => sink.slice(from).join('\n'),
+    async stop() {
+      await demo.stop('SIGTERM')
+      await gateway?.stop('SIGTERM')
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}

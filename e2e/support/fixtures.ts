@@ -1,0 +1,88 @@
+import { test as base, expect } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
+import { startDemoStack } from './demo-stack.js'
+import type { DemoStack } from './demo-stack.js'
+
+/** One tab of the demo, with locators for what the tests read and click. */
+export interface QuotePage {
+  readonly page: Page
+  readonly content: Locator
+  readonly author: Locator
+  readonly likes: Locator
+  readonly likeButton: Locator
+  readonly status: Locator
+}
+
+interface TestFixtures {
+  /** Opens `count` tabs of the demo in this test's browser context, each live and showing the quote. */
+  openQuotePages: (count: number) => Promise<QuotePage[]>
+}
+
+interface WorkerFixtures {
+  stack: DemoStack
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  stack: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright needs the destructuring.
+    async ({}, use) => {
+      const stack = await startDemoStack()
+      await use(stack)
+      await stack.stop()
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+
+  openQuotePages: async ({ context, stack }, use, testInfo) => {
+    const consoleLines: string[] = []
+    const logMark = stack.logMark()
+    let opened = 0
+
+    await use(async (count) => {
+      const pages: QuotePage[] = []
+      for (let i = 0; i < count; i++) {
+        const tab = ++opened
+        const page = await context.newPage()
+        page.on('console', (message) =>
+          consoleLines.push(`[tab ${tab}] ${message.type()}: ${message.text()}`),
+        )
+        page.on('pageerror', (error) =>
+          consoleLines.push(`[tab ${tab}] pageerror: ${error.stack ?? error.message}`),
+        )
+        await page.goto(stack.webUrl)
+        pages.push(quotePage(page))
+      }
+      for (const quote of pages) {
+        await expect(quote.status).toHaveAttribute('data-status', 'live', { timeout: 15_000 })
+        await expect(quote.content).toBeVisible()
+      }
+      return pages
+    })
+
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('browser console', {
+        body: consoleLines.join('\n'),
+        contentType: 'text/plain',
+      })
+      await testInfo.attach('server logs', { body: stack.logs(logMark), contentType: 'text/plain' })
+    }
+  },
+})
+
+function quotePage(page: Page): QuotePage {
+  return {
+    page,
+    content: page.getByTestId('quote-content'),
+    author: page.getByTestId('quote-author'),
+    likes: page.getByTestId('quote-likes'),
+    likeButton: page.getByTestId('like-button'),
+    status: page.getByTestId('connection-status'),
+  }
+}
+
+/** The likes a page shows now. */
+export async function likesOf(quote: QuotePage): Promise<number> {
+  return Number(await quote.likes.textContent())
+}
+
+export { expect }

@@ -1,0 +1,97 @@
+import net from 'node:net'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { expect, test } from '@playwright/test'
+import { freePort, isListening, startNode } from '../support/processes.js'
+
+// `pnpm demo`'s process handling, without a browser: the whole stack (gateway included)
+// comes up, Ctrl-C stops every part, and a failed start leaves nothing behind.
+
+async function demoEnv() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'fdb-live-demo-'))
+  const ports = { gateway: await freePort(), api: await freePort(), web: await freePort() }
+  return {
+    dataDir,
+    ports,
+    env: {
+      FDB_LIVE_DATA_DIR: dataDir,
+      DEMO_GATEWAY_PORT: String(ports.gateway),
+      DEMO_API_PORT: String(ports.api),
+      DEMO_WEB_PORT: String(ports.web),
+    },
+  }
+}
+
+async function expectNothingListening(ports: Record<string, number>): Promise<void> {
+  for (const [name, port] of Object.entries(ports)) {
+    expect(await isListening(port), `${name} (port ${port}) is still listening`).toBe(false)
+  }
+}
+
+test('the demo starts the gateway, the API server and Vite; Ctrl-C stops all of them', async () => {
+  const { dataDir, ports, env } = await demoEnv()
+  const demo = startNode('demo', ['scripts/demo.mjs'], { env })
+  try {
+    const ready = await demo.waitForLine(/\[demo\] ready in/)
+    expect(ready).toBeTruthy()
+    expect(demo.output.join('\n')).toContain(`http://127.0.0.1:${ports.web}/`)
+
+    const health = await fetch(`http://127.0.0.1:${ports.gateway}/v1/healthz`)
+    expect(health.status).toBe(200)
+    // The API server seeded the first quote, and the gateway serves it.
+    const record = await fetch(
+      `http://127.0.0.1:${ports.web}/v1/tenants/experiment-with-watches-in-liveview/records/quotes/my-favorite-quote`,
+    )
+    expect(await record.json()).toMatchObject({ value: { author: 'Philippe Verdoux', likes: 0 } })
+    // Each part's output is prefixed with its name.
+    expect(demo.output.some((line) => line.startsWith('[demo] [gateway]'))).toBe(true)
+    expect(demo.output.some((line) => line.startsWith('[demo] [api]'))).toBe(true)
+    expect(demo.output.some((line) => line.startsWith('[demo] [web]'))).toBe(true)
+
+    await demo.stop('SIGINT')
+    expect((await demo.exited).code).toBe(0)
+    await expectNothingListening(ports)
+  } finally {
+    await demo.stop('SIGKILL')
+    await rm(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('a port in use: the demo names the part and the port, and leaves nothing running', async () => {
+  const { dataDir, ports, env } = await demoEnv()
+  const blocker = net.createServer()
+  await new Promise<void>((resolve) => blocker.listen(ports.api, '127.0.0.1', resolve))
+  try {
+    const demo = startNode('demo', ['scripts/demo.mjs'], { env })
+    const { code } = await demo.exited
+    expect(code).not.toBe(0)
+    expect(demo.output.join('\n')).toContain(
+      `Cannot start the api: port ${ports.api} is already in use`,
+    )
+    await expectNothingListening({ gateway: ports.gateway, web: ports.web })
+  } finally {
+    blocker.close()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('a part that fails to start: the demo says which, stops the others and exits non-zero', async () => {
+  const { dataDir, ports, env } = await demoEnv()
+  // A data directory that cannot be created: the gateway and the API server fail to open it.
+  const notADirectory = path.join(dataDir, 'file')
+  await writeFile(notADirectory, 'not a directory')
+  try {
+    const demo = startNode('demo', ['scripts/demo.mjs'], {
+      env: { ...env, FDB_LIVE_DATA_DIR: path.join(notADirectory, 'data') },
+    })
+    const { code } = await demo.exited
+    expect(code).not.toBe(0)
+    expect(demo.output.join('\n')).toMatch(
+      /The (gateway|api) \(port \d+\) exited with code \d+ before it was ready/,
+    )
+    await expectNothingListening(ports)
+  } finally {
+    await rm(dataDir, { recursive: true, force: true })
+  }
+})

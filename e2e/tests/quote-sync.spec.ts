@@ -1,0 +1,127 @@
+import { expect, likesOf, test } from '../support/fixtures.js'
+import type { QuotePage } from '../support/fixtures.js'
+
+// One demo stack for the whole file; the tests build on each other's data only through
+// what they read first, so they also pass alone (`-g`).
+test.describe.configure({ mode: 'serial' })
+
+/** Every page shows `likes`. */
+async function expectLikes(pages: QuotePage[], likes: number, timeout = 10_000): Promise<void> {
+  for (const quote of pages) await expect(quote.likes).toHaveText(String(likes), { timeout })
+}
+
+test('two pages show the same quote; a Like in one shows up in the other within 1 s, without a reload', async ({
+  openQuotePages,
+}) => {
+  const [a, b] = await openQuotePages(2)
+  await expect(b!.content).toHaveText((await a!.content.textContent())!)
+  await expect(b!.author).toHaveText((await a!.author.textContent())!)
+  const likes = await likesOf(a!)
+  await expect(b!.likes).toHaveText(String(likes))
+
+  // A marker that a reload would wipe out.
+  await b!.page.evaluate(() => Object.assign(window, { notReloaded: true }))
+  await a!.likeButton.click()
+  await expect(b!.likes).toHaveText(String(likes + 1), { timeout: 1_000 })
+  await expect(a!.likes).toHaveText(String(likes + 1))
+  expect(await b!.page.evaluate(() => 'notReloaded' in window)).toBe(true)
+})
+
+test('pnpm change-quote → both pages show the new author and content, and likes 0', async ({
+  openQuotePages,
+  stack,
+}) => {
+  const pages = await openQuotePages(2)
+  // Make sure there is something to reset.
+  const likes = await likesOf(pages[0]!)
+  await pages[0]!.likeButton.click()
+  await expectLikes(pages, likes + 1)
+
+  const content = `I can do this all day. (${test.info().repeatEachIndex}-${Date.now()})`
+  const output = await stack.changeQuote('Captain America', content)
+  expect(output).toMatch(/version [0-9a-f]{20}/)
+
+  for (const quote of pages) {
+    await expect(quote.content).toHaveText(content)
+    await expect(quote.author).toHaveText('- Captain America')
+    await expect(quote.likes).toHaveText('0')
+  }
+})
+
+test('20 rapid Likes spread over 3 pages → every page ends at exactly the total', async ({
+  openQuotePages,
+}) => {
+  const pages = await openQuotePages(3)
+  const before = await likesOf(pages[0]!)
+  const answered: number[] = []
+  for (const quote of pages) {
+    quote.page.on('response', (response) => {
+      if (response.url().endsWith('/like')) answered.push(response.status())
+    })
+  }
+
+  // Each page clicks its share as fast as it can, all three at once.
+  await Promise.all(
+    pages.map(async (quote, index) => {
+      for (let click = index; click < 20; click += pages.length) await quote.likeButton.click()
+    }),
+  )
+
+  await expect.poll(() => answered.length).toBe(20)
+  expect(answered.every((status) => status === 204)).toBe(true)
+  await expectLikes(pages, before + 20)
+})
+
+test('kill -9 the gateway, change the quote while it is down, restart it → every page reconnects and shows it', async ({
+  openQuotePages,
+  stack,
+}) => {
+  const pages = await openQuotePages(3)
+
+  await stack.killGateway()
+  for (const quote of pages) {
+    await expect(quote.status).not.toHaveAttribute('data-status', 'live', { timeout: 20_000 })
+  }
+
+  const content = `Once you have explored a fear, it becomes less terrifying. (${Date.now()})`
+  await stack.changeQuote('Duke Leto Atreides', content)
+  // Still down: nothing can have reached the pages yet.
+  for (const quote of pages) await expect(quote.content).not.toHaveText(content)
+
+  await stack.startGateway()
+  for (const quote of pages) {
+    await expect(quote.status).toHaveAttribute('data-status', 'live', { timeout: 20_000 })
+    await expect(quote.content).toHaveText(content)
+    await expect(quote.author).toHaveText('- Duke Leto Atreides')
+    await expect(quote.likes).toHaveText('0')
+  }
+})
+
+test('10 tabs on one origin over HTTP/1.1 all stay live: they share one stream, and a Like shows up in all 10', async ({
+  openQuotePages,
+  stack,
+}) => {
+  const pages = await openQuotePages(10)
+  const protocol = await pages[0]!.page.evaluate(
+    () =>
+      (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
+        .nextHopProtocol,
+  )
+  expect(protocol).toBe('http/1.1')
+  // Browsers allow 6 HTTP/1.1 connections per origin: one stream per tab would stall the
+  // seventh tab. The tabs elect one leader that holds the only stream.
+  await expect.poll(() => stack.openStreams()).toBe(1)
+
+  const likes = await likesOf(pages[0]!)
+  await pages[9]!.likeButton.click()
+  await expectLikes(pages, likes + 1)
+  for (const quote of pages) await expect(quote.status).toHaveAttribute('data-status', 'live')
+
+  // The leader (the first tab) goes away: another tab takes over the stream.
+  await pages[0]!.page.close()
+  const rest = pages.slice(1)
+  await rest[0]!.likeButton.click()
+  await expectLikes(rest, likes + 2)
+  for (const quote of rest) await expect(quote.status).toHaveAttribute('data-status', 'live')
+  await expect.poll(() => stack.openStreams()).toBe(1)
+})
