@@ -1,0 +1,131 @@
+import './test-support/node-typed-arrays.js'
+import { QueryClient } from '@tanstack/react-query'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import type { SyncEntry } from './cache-writer.js'
+import { syncQueryKey } from './query-key.js'
+import { createSyncClient, type SyncClient } from './sync-client.js'
+import { startLiveGatewayForTesting, type LiveGatewayForTesting } from './test-support/live-gateway.js'
+import { createMemoryLocksForTesting } from './test-support/memory-locks.js'
+import { Quote, quote, type QuoteDoc } from './test-support/quote.js'
+
+// Each "tab" is a client with its own QueryClient. They share one lock manager (as tabs of
+// one origin do) and talk over Node's BroadcastChannel, which delivers across instances.
+interface Tab {
+  client: SyncClient
+  queryClient: QueryClient
+  content(id: string): string | null | undefined
+}
+
+const TENANT = 'acme'
+let gateway: LiveGatewayForTesting
+let locks: LockManager
+let tabs: Tab[]
+
+function openTab(): Tab {
+  const queryClient = new QueryClient()
+  const client = createSyncClient({
+    gatewayUrl: gateway.url,
+    tenant: TENANT,
+    queryClient,
+    lingerMs: 20,
+    reconnectBaseDelayMs: 20,
+    reconnectMaxDelayMs: 200,
+    crossTab: { locks },
+  })
+  const tab: Tab = {
+    client,
+    queryClient,
+    content: (id) => {
+      const entry = queryClient.getQueryData<SyncEntry<QuoteDoc>>(syncQueryKey(TENANT, Quote, id))
+      return entry === undefined ? undefined : (entry.value?.content ?? null)
+    },
+  }
+  tabs.push(tab)
+  return tab
+}
+
+const waitFor = (check: () => void | Promise<void>) =>
+  vi.waitFor(check, { timeout: 10_000, interval: 20 })
+
+beforeEach(async () => {
+  gateway = await startLiveGatewayForTesting()
+  locks = createMemoryLocksForTesting()
+  tabs = []
+})
+
+afterEach(async () => {
+  for (const tab of tabs) tab.client.close()
+  await gateway.close()
+})
+
+describe('cross-tab sharing', () => {
+  test('10 tabs hold one stream between them; a write reaches every tab', async () => {
+    const t = gateway.repo().tenant(TENANT)
+    await t.put(Quote, 'shared', quote('shared v1'))
+    for (let i = 0; i < 10; i++) await t.put(Quote, `own${i}`, quote(`own ${i}`))
+
+    const opened = Array.from({ length: 10 }, (_, i) => {
+      const tab = openTab()
+      tab.client.subscribe('quotes', 'shared')
+      tab.client.subscribe('quotes', `own${i}`)
+      return tab
+    })
+
+    await waitFor(() => {
+      opened.forEach((tab, i) => {
+        expect(tab.content('shared')).toBe('shared v1')
+        expect(tab.content(`own${i}`)).toBe(`own ${i}`)
+        expect(tab.client.getStatus().status).toBe('live')
+      })
+    })
+    expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(1)
+    expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(11)
+
+    await t.put(Quote, 'shared', quote('shared v2'))
+    await waitFor(() => {
+      for (const tab of opened) expect(tab.content('shared')).toBe('shared v2')
+    })
+  })
+
+  test('when the leading tab closes, another tab takes over and resumes the stream', async () => {
+    const t = gateway.repo().tenant(TENANT)
+    await t.put(Quote, 'a', quote('a1'))
+    await t.put(Quote, 'b', quote('b1'))
+    const leader = openTab()
+    leader.client.subscribe('quotes', 'a')
+    const follower = openTab()
+    follower.client.subscribe('quotes', 'b')
+    await waitFor(async () => {
+      expect(follower.content('b')).toBe('b1')
+      expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(2)
+    })
+    expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(1)
+
+    leader.client.close()
+    await waitFor(async () => {
+      expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(1)
+      expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(1)
+    })
+    await t.put(Quote, 'b', quote('b2'))
+    await waitFor(() => expect(follower.content('b')).toBe('b2'))
+  })
+
+  test("a follower that closes leaves the leader's stream", async () => {
+    const t = gateway.repo().tenant(TENANT)
+    await t.put(Quote, 'a', quote('a1'))
+    await t.put(Quote, 'b', quote('b1'))
+    const leader = openTab()
+    leader.client.subscribe('quotes', 'a')
+    const follower = openTab()
+    follower.client.subscribe('quotes', 'b')
+    await waitFor(async () => {
+      expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(2)
+    })
+
+    follower.client.close()
+    await waitFor(async () => {
+      expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(1)
+    })
+    expect(leader.content('a')).toBe('a1')
+  })
+})
