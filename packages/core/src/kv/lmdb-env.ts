@@ -15,6 +15,9 @@ export interface LmdbDatabases {
   changes: Database<Buffer, Buffer>
 }
 
+/** LMDB reader slots, for all the processes on one data directory together. */
+export const MAX_READERS = 1024
+
 const COUNTER_KEY = Buffer.from('commit-counter')
 const BINARY = { keyEncoding: 'binary', encoding: 'binary' } as const
 
@@ -25,7 +28,9 @@ const BINARY = { keyEncoding: 'binary', encoding: 'binary' } as const
 export function openLmdbDatabases(dataDir: string): LmdbDatabases {
   try {
     fs.mkdirSync(dataDir, { recursive: true })
-    const root = open({ path: dataDir, maxDbs: 8 })
+    // Reader slots are shared by every process on the directory (LMDB's default is 126);
+    // each transaction body in flight holds one (see lmdb-snapshots.ts).
+    const root = open({ path: dataDir, maxDbs: 8, maxReaders: MAX_READERS })
     return {
       root,
       data: root.openDB<Buffer, Buffer>('data', BINARY),

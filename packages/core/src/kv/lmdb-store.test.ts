@@ -130,4 +130,23 @@ describe('embedded (LMDB) store', () => {
       child.kill()
     }
   })
+
+  it('runs a burst of concurrent transactions that await between reads and writes', async () => {
+    const store = await openLmdbStore({ dataDir: tempDir() })
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+    await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        store.transact(async (tx) => {
+          await tx.get(Buffer.from(`burst/${i}`))
+          await turn()
+          tx.set(Buffer.from(`burst/${i}`), Buffer.from(String(i)))
+        }),
+      ),
+    )
+    const rows = await store.transact((tx) =>
+      tx.getRange(Buffer.from('burst/'), Buffer.from('burst0')),
+    )
+    expect(rows).toHaveLength(2000)
+    await store.close()
+  })
 })

@@ -3,6 +3,7 @@ import { commitAttempt } from './lmdb-commit.js'
 import { dataDirUnavailable, openLmdbDatabases, readCounter } from './lmdb-env.js'
 import type { LmdbDatabases } from './lmdb-env.js'
 import { CommitNotifier } from './lmdb-notifier.js'
+import { SnapshotSource } from './lmdb-snapshots.js'
 import { LmdbTransaction } from './lmdb-transaction.js'
 import { WatchRegistry } from './lmdb-watch-registry.js'
 import type { KvStore, KvTransaction, StoreKind, TransactOptions } from './store.js'
@@ -45,11 +46,13 @@ class LmdbStore implements KvStore {
   private readonly registry: WatchRegistry
   private readonly notifier: CommitNotifier
   private readonly changeLogSize: number
+  private readonly snapshots: SnapshotSource
   private closed: Promise<void> | undefined
 
   constructor(options: LmdbStoreOptions) {
     const { dataDir, pollIntervalMs = 1000 } = options
     this.dbs = openLmdbDatabases(dataDir)
+    this.snapshots = new SnapshotSource(this.dbs.root)
     this.changeLogSize = Math.max(1, options.changeLogSize ?? 10_000)
     this.registry = new WatchRegistry(options.maxWatches ?? 10_000, (count) =>
       this.notifier.setActive(count),
@@ -111,9 +114,7 @@ class LmdbStore implements KvStore {
     timeoutMs: number,
   ): Promise<Attempt<T>> {
     this.assertOpen()
-    // lmdb-js reuses one read snapshot per event-loop turn: start from the latest commit.
-    this.dbs.root.resetReadTxn()
-    const snapshot = this.dbs.root.useReadTransaction()
+    const snapshot = this.snapshots.take()
     const tx = new LmdbTransaction(this.dbs, snapshot, this.registry)
     let value: T
     let baseline: number
