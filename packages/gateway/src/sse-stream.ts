@@ -48,6 +48,9 @@ export class SseStream {
     res.flushHeaders()
     res.socket?.setNoDelay(true)
     res.on('close', () => this.#onClose())
+    // A write racing a disconnect can emit 'error' on the response; 'close' follows and
+    // cleans up. Unhandled, it would crash the process.
+    res.on('error', () => {})
     res.on('drain', () => {
       this.#blocked = false
       this.#flush()
