@@ -13,6 +13,8 @@ export interface ApiServerOptions {
   tenant?: string
   /** Called with every error that is not the caller's fault (5xx), for the log. */
   onError?: (error: unknown) => void
+  /** Called with one line per request (not health checks), e.g. `POST /api/quotes/x/like 204 3 ms`. */
+  onRequest?: (line: string) => void
 }
 
 /**
@@ -29,6 +31,18 @@ export function createApiServer(options: ApiServerOptions): Express {
   const tenant = options.repo.tenant(options.tenant ?? QUOTE_TENANT)
   const app = express()
   app.disable('x-powered-by')
+  const onRequest = options.onRequest
+  if (onRequest !== undefined) {
+    app.use((req, res, next) => {
+      if (req.path === '/api/healthz') return next()
+      const started = performance.now()
+      res.on('finish', () => {
+        const ms = (performance.now() - started).toFixed(0)
+        onRequest(`${req.method} ${req.originalUrl} ${res.statusCode} ${ms} ms`)
+      })
+      next()
+    })
+  }
 
   app.get('/api/healthz', async (_req, res) => {
     await options.repo.store.ping()

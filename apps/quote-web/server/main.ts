@@ -40,6 +40,7 @@ if (values.seed) {
 const app = createApiServer({
   repo,
   onError: (error) => console.error('api: request failed:', error),
+  onRequest: (line) => console.log(`api: ${line}`),
 })
 const server = app.listen(port, values.host)
 try {
