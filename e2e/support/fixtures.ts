@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises'
 import { test as base, expect } from '@playwright/test'
 import type { Locator, Page } from '@playwright/test'
 import { startDemoStack } from './demo-stack.js'
@@ -59,12 +60,20 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       return pages
     })
 
+    // E2E_DEBUG=1 prints both logs for passing tests too.
+    if (process.env['E2E_DEBUG'] === '1') {
+      process.stdout.write(`${consoleLines.join('\n')}\n${stack.logs(logMark)}\n`)
+    }
     if (testInfo.status !== testInfo.expectedStatus) {
-      await testInfo.attach('browser console', {
-        body: consoleLines.join('\n'),
-        contentType: 'text/plain',
-      })
-      await testInfo.attach('server logs', { body: stack.logs(logMark), contentType: 'text/plain' })
+      // Files next to the screenshots and the trace, so that CI logs point straight at them.
+      for (const [name, body] of [
+        ['browser-console.txt', consoleLines.join('\n')],
+        ['server-logs.txt', stack.logs(logMark)],
+      ] as const) {
+        const file = testInfo.outputPath(name)
+        await writeFile(file, body + '\n')
+        await testInfo.attach(name, { path: file, contentType: 'text/plain' })
+      }
     }
   },
 })

@@ -29,9 +29,11 @@ export function startNode(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; sink?: string[] } = {},
 ): ManagedProcess {
+  // Plain output: Playwright sets FORCE_COLOR for its workers, which Node would warn about.
+  const { FORCE_COLOR: _forceColor, ...inherited } = process.env
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...inherited, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output: string[] = []

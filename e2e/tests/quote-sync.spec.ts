@@ -48,6 +48,30 @@ test('pnpm change-quote → both pages show the new author and content, and like
   }
 })
 
+test('the change form: a blank author is refused with a clear message; a valid change reaches every page', async ({
+  openQuotePages,
+}) => {
+  const [a, b] = await openQuotePages(2)
+  const form = a!.page.getByTestId('change-quote')
+  await form.locator('summary').click()
+
+  await form.getByTestId('change-content').fill('I can do this all day.')
+  await form.getByTestId('change-author').fill('   ')
+  await form.getByTestId('change-submit').click()
+  await expect(form.getByTestId('change-error')).toHaveText('"author" must not be empty.')
+
+  const content = `I can do this all day. (form ${Date.now()})`
+  await form.getByTestId('change-content').fill(content)
+  await form.getByTestId('change-author').fill('Captain America')
+  await form.getByTestId('change-submit').click()
+  for (const quote of [a!, b!]) {
+    await expect(quote.content).toHaveText(content)
+    await expect(quote.author).toHaveText('- Captain America')
+    await expect(quote.likes).toHaveText('0')
+  }
+  await expect(form.getByTestId('change-error')).toHaveCount(0)
+})
+
 test('20 rapid Likes spread over 3 pages → every page ends at exactly the total', async ({
   openQuotePages,
 }) => {
