@@ -10,7 +10,7 @@ export type WriterRequest =
   | { op: 'burst'; count: number; records: number }
   | { op: 'exit' }
 export type WriterReply =
-  | { version: string; committedAt: number }
+  | { version: string; startedAt: number; committedAt: number }
   | { commits: number; ms: number; lastId: string; lastVersion: string }
 
 const now = (): number => performance.timeOrigin + performance.now()
@@ -25,8 +25,9 @@ process.on('message', (message: WriterRequest) => {
       process.exit(0)
     }
     if (message.op === 'put') {
+      const startedAt = now()
       const { version } = await tenant.put(Item, message.id, { n: message.n })
-      process.send!({ version, committedAt: now() } satisfies WriterReply)
+      process.send!({ version, startedAt, committedAt: now() } satisfies WriterReply)
       return
     }
     const started = now()
