@@ -15,6 +15,8 @@ const PNPM_VERSION = '10.34.9'
 const SOURCE = ['--conditions=@fdb-live/source', '--import', 'tsx']
 
 const [command, ...args] = process.argv.slice(2)
+/** How to run pnpm here: `['pnpm']`, or npx when a global install is not possible. */
+let pnpmCommand = ['pnpm']
 
 const commands = {
   demo: async () => {
@@ -53,7 +55,6 @@ function log(message) {
   console.error(`\x1b[36m▸ fdb-live\x1b[0m ${message}`)
 }
 
-let pnpmCommand
 function pnpm(...pnpmArgs) {
   return [pnpmCommand[0], [...pnpmCommand.slice(1), ...pnpmArgs]]
 }

@@ -30,7 +30,8 @@ export function openLmdbDatabases(dataDir: string): LmdbDatabases {
     fs.mkdirSync(dataDir, { recursive: true })
     // Reader slots are shared by every process on the directory (LMDB's default is 126);
     // each transaction body in flight holds one (see lmdb-snapshots.ts).
-    const root = open({ path: dataDir, maxDbs: 8, maxReaders: MAX_READERS })
+    // noSubdir: false, or lmdb-js takes a directory named like tmp.ab12 for a file name.
+    const root = open({ path: dataDir, noSubdir: false, maxDbs: 8, maxReaders: MAX_READERS })
     return {
       root,
       data: root.openDB<Buffer, Buffer>('data', BINARY),

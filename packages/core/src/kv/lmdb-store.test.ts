@@ -63,6 +63,15 @@ describe('embedded (LMDB) store', () => {
     await second.close()
   })
 
+  it('opens a data directory whose name has a dot in it (mktemp -d gives tmp.XXXX)', async () => {
+    // lmdb-js takes a path with an extension for a file name unless told otherwise.
+    const dataDir = path.join(tempDir(), 'tmp.a1b2')
+    const store = await openLmdbStore({ dataDir })
+    await store.transact(bodyOf((tx) => tx.set(Buffer.from('k'), Buffer.from('v'))))
+    await store.close()
+    expect(fs.statSync(dataDir).isDirectory()).toBe(true)
+  })
+
   it('fails with data_dir_unavailable, naming the directory, when it cannot be opened', async () => {
     const file = path.join(tempDir(), 'not-a-directory')
     fs.writeFileSync(file, 'x')
