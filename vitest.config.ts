@@ -21,7 +21,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'gateway', root: 'packages/gateway', environment: 'node', testTimeout: 30_000 },
+        test: {
+          name: 'gateway',
+          root: 'packages/gateway',
+          environment: 'node',
+          testTimeout: 30_000,
+        },
       },
       {
         extends: true,
@@ -35,7 +40,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'quote-web', root: 'apps/quote-web', environment: 'node', testTimeout: 30_000 },
+        test: {
+          name: 'quote-web',
+          root: 'apps/quote-web',
+          environment: 'node',
+          testTimeout: 30_000,
+        },
       },
     ],
   },

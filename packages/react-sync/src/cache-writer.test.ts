@@ -12,7 +12,9 @@ describe('version-checked cache writes', () => {
     expect(writeEntry(queryClient, key, { value: 'two', version: V2 })).toBe(true)
     expect(writeEntry(queryClient, key, { value: 'one', version: V1 })).toBe(false)
     expect(queryClient.getQueryData<SyncEntry<string>>(key)).toEqual({ value: 'two', version: V2 })
-    expect(writeEntry(queryClient, key, { value: null, version: '00000000000000000003' })).toBe(true)
+    expect(writeEntry(queryClient, key, { value: null, version: '00000000000000000003' })).toBe(
+      true,
+    )
     expect(queryClient.getQueryData<SyncEntry<string>>(key)?.value).toBeNull()
   })
 

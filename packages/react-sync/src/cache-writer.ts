@@ -44,7 +44,10 @@ export function syncEntry<T>(value: T | null, version: Version): SyncEntry<T> {
 export function keepNewer(prev: unknown, next: unknown): unknown {
   if (typeof next === 'object' && next !== null && madeHere.has(next)) {
     const prevVersion = (prev as Partial<SyncEntry<unknown>> | undefined)?.version
-    if (typeof prevVersion === 'string' && isOlder((next as SyncEntry<unknown>).version, prevVersion)) {
+    if (
+      typeof prevVersion === 'string' &&
+      isOlder((next as SyncEntry<unknown>).version, prevVersion)
+    ) {
       return prev
     }
   }

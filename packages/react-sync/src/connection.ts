@@ -97,7 +97,10 @@ export function createConnection(options: ConnectionOptions): Connection {
     if (idleTimer !== undefined) clearTimeout(idleTimer)
     idleTimer = setTimeout(() => {
       controller.abort(
-        new SyncError('store_unavailable', `No data from the gateway for ${options.idleTimeoutMs} ms.`),
+        new SyncError(
+          'store_unavailable',
+          `No data from the gateway for ${options.idleTimeoutMs} ms.`,
+        ),
       )
     }, options.idleTimeoutMs)
   }

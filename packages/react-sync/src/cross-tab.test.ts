@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { SyncEntry } from './cache-writer.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient } from './sync-client.js'
-import { startLiveGatewayForTesting, type LiveGatewayForTesting } from './test-support/live-gateway.js'
+import {
+  startLiveGatewayForTesting,
+  type LiveGatewayForTesting,
+} from './test-support/live-gateway.js'
 import { createMemoryLocksForTesting } from './test-support/memory-locks.js'
 import { Quote, quote, type QuoteDoc } from './test-support/quote.js'
 

@@ -113,7 +113,11 @@ export function createCrossTabTransport(
     if (!owners.has(other)) {
       watchTab(other)
       if (lastStatus !== undefined) {
-        post({ t: 'status', status: lastStatus.status, lastError: toWireError(lastStatus.lastError) })
+        post({
+          t: 'status',
+          status: lastStatus.status,
+          lastError: toWireError(lastStatus.lastError),
+        })
       }
     }
     owners.set(other, subs)
@@ -238,7 +242,8 @@ function randomId(): string {
 
 function toWireError(error: unknown): WireError | undefined {
   if (error === undefined) return undefined
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
   return {
     code: typeof code === 'string' ? code : undefined,
     message: error instanceof Error ? error.message : JSON.stringify(error),
@@ -247,5 +252,7 @@ function toWireError(error: unknown): WireError | undefined {
 
 function fromWireError(error: WireError | undefined): unknown {
   if (error === undefined) return undefined
-  return isSyncErrorCode(error.code) ? new SyncError(error.code, error.message) : new Error(error.message)
+  return isSyncErrorCode(error.code)
+    ? new SyncError(error.code, error.message)
+    : new Error(error.message)
 }

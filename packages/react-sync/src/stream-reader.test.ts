@@ -37,7 +37,13 @@ describe('readEventStream', () => {
 
     expect(h.onRetry).toHaveBeenCalledWith(2000)
     expect(h.onKeyEvent.mock.calls.map(([e]) => e as unknown)).toEqual([
-      { type: 'value', schema: 'quotes', id: 'a', version: '00000000000000000001', value: { n: 1 } },
+      {
+        type: 'value',
+        schema: 'quotes',
+        id: 'a',
+        version: '00000000000000000001',
+        value: { n: 1 },
+      },
       { type: 'value', schema: 'quotes', id: 'gone', version: '00000000000000000002', value: null },
       { type: 'error', schema: 'quotes', id: 'b', code: 'too_many_watches', message: 'full' },
     ])
@@ -47,8 +53,8 @@ describe('readEventStream', () => {
 
   test('a malformed event fails the stream (so the client reconnects)', async () => {
     const h = handlers()
-    await expect(readEventStream(body(['event: value\ndata: {"schema":1}\n\n']), h)).rejects.toThrow(
-      /malformed "value" event/,
-    )
+    await expect(
+      readEventStream(body(['event: value\ndata: {"schema":1}\n\n']), h),
+    ).rejects.toThrow(/malformed "value" event/)
   })
 })

@@ -109,7 +109,12 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const notify = (): void => {
     for (const listener of statusListeners) listener()
   }
-  const queryKey = (schema: string, id: string): SyncQueryKey => ['fdb-live', options.tenant, schema, id]
+  const queryKey = (schema: string, id: string): SyncQueryKey => [
+    'fdb-live',
+    options.tenant,
+    schema,
+    id,
+  ]
   const cachedVersion = (schema: string, id: string): Version | undefined =>
     queryClient?.getQueryData<SyncEntry<unknown>>(queryKey(schema, id))?.version
 
@@ -171,7 +176,10 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         changed = true
         const entry = set.get(key)
         if (entry !== undefined && queryClient !== undefined) {
-          void queryClient.invalidateQueries({ queryKey: queryKey(entry.schema, entry.id), exact: true })
+          void queryClient.invalidateQueries({
+            queryKey: queryKey(entry.schema, entry.id),
+            exact: true,
+          })
         }
       }
       if (changed) notify()
@@ -232,7 +240,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   }
 }
 
-function createTransport(host: TransportHost, http: GatewayHttp, options: SyncClientOptions): Transport {
+function createTransport(
+  host: TransportHost,
+  http: GatewayHttp,
+  options: SyncClientOptions,
+): Transport {
   const connectionOptions = {
     http,
     reconnectBaseDelayMs: options.reconnectBaseDelayMs,

@@ -56,7 +56,8 @@ export function syncQueryOptions<T>(
     // The stream keeps the default data current; an app's own data is invalidated on change.
     staleTime: userQueryFn === undefined ? Infinity : 0,
     retry: (failureCount, error) =>
-      failureCount < 3 && !(isSyncError(error) && error.httpStatus >= 400 && error.httpStatus < 500),
+      failureCount < 3 &&
+      !(isSyncError(error) && error.httpStatus >= 400 && error.httpStatus < 500),
     ...rest,
     queryKey: syncQueryKey(client.tenant, schema, id),
     queryFn,

@@ -13,7 +13,9 @@ test('useSyncOne infers the document type from the schema', () => {
 })
 
 test('a user queryFn must return the schema type', () => {
-  useSyncOne(Quote, 'q', { queryFn: () => Promise.resolve({ author: 'a', content: 'c', likes: 1 }) })
+  useSyncOne(Quote, 'q', {
+    queryFn: () => Promise.resolve({ author: 'a', content: 'c', likes: 1 }),
+  })
   // @ts-expect-error -- not a QuoteDoc
   useSyncOne(Quote, 'q', { queryFn: () => Promise.resolve({ nope: true }) })
 })

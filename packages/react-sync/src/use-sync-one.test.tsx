@@ -6,7 +6,10 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { SyncProvider } from './provider.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync-client.js'
-import { startLiveGatewayForTesting, type LiveGatewayForTesting } from './test-support/live-gateway.js'
+import {
+  startLiveGatewayForTesting,
+  type LiveGatewayForTesting,
+} from './test-support/live-gateway.js'
 import { Quote, quote } from './test-support/quote.js'
 import { useSyncOne } from './use-sync-one.js'
 import { useSyncStatus } from './use-sync-status.js'
@@ -147,7 +150,9 @@ describe('useSyncOne against a real gateway', () => {
 
     releaseGet()
     await waitFor(() =>
-      expect(queryClient.getQueryState(syncQueryKey(TENANT, Quote, 'race'))?.fetchStatus).toBe('idle'),
+      expect(queryClient.getQueryState(syncQueryKey(TENANT, Quote, 'race'))?.fetchStatus).toBe(
+        'idle',
+      ),
     )
     expect(shown('race')).toBe('new')
   })
@@ -171,7 +176,10 @@ describe('useSyncOne against a real gateway', () => {
 
   test('hydrated data at the current version continues live with no initial value resent', async () => {
     const { version } = await tenant().put(Quote, 'ssr', quote('server'))
-    queryClient.setQueryData(syncQueryKey(TENANT, Quote, 'ssr'), { value: quote('server'), version })
+    queryClient.setQueryData(syncQueryKey(TENANT, Quote, 'ssr'), {
+      value: quote('server'),
+      version,
+    })
     render(<App ids={['ssr']} />)
     await waitFor(() => expect(screen.getByTestId('quote-ssr').dataset['sync']).toBe('live'))
     expect(await gateway.metric('fdb_live_gateway_events_sent_total{event="value"}')).toBe(0)
@@ -231,7 +239,9 @@ describe('useSyncOne against a real gateway', () => {
         queryFn: async () => {
           calls += 1
           const record = await tenant().get(Quote, 'own')
-          return record === null ? null : { ...record.value, content: `likes=${record.value.likes}` }
+          return record === null
+            ? null
+            : { ...record.value, content: `likes=${record.value.likes}` }
         },
       })
       return <p data-testid="quote-own">{data?.content ?? 'loading'}</p>

@@ -2,7 +2,10 @@ import { useSyncExternalStore } from 'react'
 import { useSyncContext } from './sync-context.js'
 import type { SyncStatusSnapshot } from './sync-client.js'
 
-const SERVER_SNAPSHOT: SyncStatusSnapshot = Object.freeze({ status: 'connecting', lastError: undefined })
+const SERVER_SNAPSHOT: SyncStatusSnapshot = Object.freeze({
+  status: 'connecting',
+  lastError: undefined,
+})
 
 /**
  * The connection's status: `connecting` (never live yet), `live`, `reconnecting` (after a

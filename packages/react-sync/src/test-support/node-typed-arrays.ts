@@ -6,7 +6,8 @@
  */
 import { Buffer } from 'node:buffer'
 
-const nodeUint8Array = (Object.getPrototypeOf(Buffer.prototype) as Uint8Array).constructor as Uint8ArrayConstructor
+const nodeUint8Array = (Object.getPrototypeOf(Buffer.prototype) as Uint8Array)
+  .constructor as Uint8ArrayConstructor
 const nodeArrayBuffer = Buffer.alloc(1).buffer.constructor as ArrayBufferConstructor
 
 Object.assign(globalThis, { Uint8Array: nodeUint8Array, ArrayBuffer: nodeArrayBuffer })

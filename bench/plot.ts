@@ -1,0 +1,70 @@
+/**
+ * Draws the latency plots of docs/benchmarks.md from bench/results/*.json (Vega-Lite,
+ * rendered to SVG in Node, no browser needed).
+ *
+ *   node --conditions=@fdb-live/source --import tsx bench/plot.ts
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as vega from 'vega'
+import * as vegaLite from 'vega-lite'
+
+interface Percentiles {
+  p50: number
+  p90: number
+  p99: number
+  max: number
+}
+interface EmbeddedResults {
+  crossProcessWatch: { commitDoneToFiredMs: Percentiles; commitStartToFiredMs: Percentiles }
+  sequential: { commitLatencyMs: Percentiles }
+  concurrent: { commitLatencyMs: Percentiles; inFlight: number }
+}
+interface GatewayResults {
+  fanout: Array<{ clients: number; perClientFromCommitStartMs: Percentiles }>
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const docs = path.join(here, '..', 'docs')
+const read = <T>(name: string): T =>
+  JSON.parse(fs.readFileSync(path.join(here, 'results', name), 'utf8')) as T
+
+const rows: Array<{ measure: string; percentile: string; ms: number }> = []
+const add = (measure: string, p: Percentiles): void => {
+  for (const percentile of ['p50', 'p90', 'p99'] as const) {
+    rows.push({ measure, percentile, ms: p[percentile] })
+  }
+}
+
+const embedded = read<EmbeddedResults>('embedded-store.json')
+add('commit (1 in flight)', embedded.sequential.commitLatencyMs)
+add(`commit (${embedded.concurrent.inFlight} in flight)`, embedded.concurrent.commitLatencyMs)
+add('commit done → watch fired, other process', embedded.crossProcessWatch.commitDoneToFiredMs)
+add('commit start → watch fired, other process', embedded.crossProcessWatch.commitStartToFiredMs)
+const gateway = read<GatewayResults>('gateway.json')
+for (const run of gateway.fanout) {
+  add(`commit start → SSE event, ${run.clients} client(s)`, run.perClientFromCommitStartMs)
+}
+
+const spec: vegaLite.TopLevelSpec = {
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: 'fdb-live latency (ms, log scale; lower is better)',
+  width: 520,
+  data: { values: rows },
+  mark: { type: 'bar' },
+  encoding: {
+    y: { field: 'measure', type: 'nominal', sort: null, title: null },
+    yOffset: { field: 'percentile', sort: ['p50', 'p90', 'p99'] },
+    x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'milliseconds' },
+    color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
+    tooltip: [{ field: 'ms' }],
+  },
+  config: { background: 'white' },
+}
+
+const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' })
+const svg = await view.toSVG()
+const out = path.join(docs, 'benchmarks-latency.svg')
+fs.writeFileSync(out, svg)
+console.error(`[bench:plot] wrote ${path.relative(process.cwd(), out)}`)
