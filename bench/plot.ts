@@ -40,22 +40,21 @@ const add = (measure: string, p: Percentiles): void => {
 const embedded = read<EmbeddedResults>('embedded-store.json')
 add('commit (1 in flight)', embedded.sequential.commitLatencyMs)
 add(`commit (${embedded.concurrent.inFlight} in flight)`, embedded.concurrent.commitLatencyMs)
-add('commit done → watch fired, other process', embedded.crossProcessWatch.commitDoneToFiredMs)
-add('commit start → watch fired, other process', embedded.crossProcessWatch.commitStartToFiredMs)
+add('commit done → fired (2nd process)', embedded.crossProcessWatch.commitDoneToFiredMs)
+add('commit start → fired (2nd process)', embedded.crossProcessWatch.commitStartToFiredMs)
 const gateway = read<GatewayResults>('gateway.json')
 for (const run of gateway.fanout) {
-  add(`commit start → SSE event, ${run.clients} client(s)`, run.perClientFromCommitStartMs)
+  add(`commit start → SSE, ${run.clients} client(s)`, run.perClientFromCommitStartMs)
 }
 
 const spec: vegaLite.TopLevelSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: 'fdb-live latency (ms, log scale; lower is better)',
-  width: 520,
+  width: 420,
   data: { values: rows },
-  mark: { type: 'bar' },
+  mark: { type: 'point', filled: true, size: 90 },
   encoding: {
-    y: { field: 'measure', type: 'nominal', sort: null, title: null },
-    yOffset: { field: 'percentile', sort: ['p50', 'p90', 'p99'] },
+    y: { field: 'measure', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } },
     x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'milliseconds' },
     color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
     tooltip: [{ field: 'ms' }],

@@ -16,7 +16,12 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list'], ['html', { outputFolder: './.artifacts/report', open: 'never' }]],
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: './.artifacts/report', open: 'never' }],
+    // Read by scripts/bootstrap.mjs for the test command's closing summary line.
+    ['json', { outputFile: './.artifacts/results.json' }],
+  ],
   use: {
     browserName: 'chromium',
     headless: true,

@@ -6,7 +6,7 @@
 // It makes sure pnpm 10 and the workspace's dependencies are installed, then runs the
 // command. Plain Node.js on purpose: nothing of the project is installed yet when it runs.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -27,8 +27,19 @@ const commands = {
     await step('lint', pnpm('run', 'lint'))
     await step('format', pnpm('run', 'format:check'))
     await step('typecheck', pnpm('run', 'typecheck'))
-    await step('unit and integration tests', pnpm('run', 'test:unit'))
+    const unitReport = path.join(root, 'node_modules', '.cache', 'fdb-live-vitest.json')
+    await step(
+      'unit and integration tests',
+      pnpm(
+        'run',
+        'test:unit',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${unitReport}`,
+      ),
+    )
     await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
+    summarize(unitReport, path.join(root, 'e2e', '.artifacts', 'results.json'))
     return 0
   },
   'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
@@ -36,6 +47,7 @@ const commands = {
   bench: async () => {
     await step('bench: embedded store', ['node', [...SOURCE, 'bench/embedded-store.ts']])
     await step('bench: gateway', ['node', [...SOURCE, 'bench/gateway.ts']])
+    await step('bench: plot', ['node', [...SOURCE, 'bench/plot.ts']])
     return 0
   },
 }
@@ -125,4 +137,14 @@ function run(cmd, cmdArgs) {
       resolve(code ?? (signal ? 1 : 0))
     })
   })
+}
+
+/** One closing line over both runners: `tests: N passed, N failed, N skipped`. */
+function summarize(vitestJson, playwrightJson) {
+  const unit = JSON.parse(readFileSync(vitestJson, 'utf8'))
+  const e2e = JSON.parse(readFileSync(playwrightJson, 'utf8')).stats
+  const passed = unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0)
+  const failed = unit.numFailedTests + e2e.unexpected
+  const skipped = unit.numPendingTests + unit.numTodoTests + e2e.skipped
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 }
