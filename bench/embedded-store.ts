@@ -22,28 +22,13 @@ import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { openLmdbStore } from '../packages/core/src/kv/lmdb-store.js'
 import type { KvStore } from '../packages/core/src/kv/store.js'
+import { stats } from './stats.js'
 
 const script = fileURLToPath(import.meta.url)
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback)
 const now = (): number => performance.timeOrigin + performance.now()
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 const HOT_KEY = Buffer.from('bench/hot')
-
-function stats(samples: number[]): Record<string, number> {
-  const sorted = [...samples].sort((a, b) => a - b)
-  const at = (q: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
-  const round = (ms: number): number => Math.round(ms * 1000) / 1000
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length
-  return {
-    count: sorted.length,
-    p50: round(at(0.5)),
-    p90: round(at(0.9)),
-    p99: round(at(0.99)),
-    max: round(sorted.at(-1) ?? NaN),
-    mean: round(mean),
-  }
-}
 
 async function throughput(
   store: KvStore,

@@ -23,6 +23,7 @@ import { openStore } from '../packages/core/src/index.js'
 import { createLogger, startGateway } from '../packages/gateway/src/index.js'
 import type { SwarmReply, SwarmRequest } from './gateway-clients.js'
 import type { WriterReply, WriterRequest } from './gateway-writer.js'
+import { stats } from './stats.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const WRITES = Number(process.env['BENCH_WRITES'] ?? 50)
@@ -38,21 +39,6 @@ function memory(): number {
   for (let i = 0; i < 3; i++) gc()
   const { heapUsed, external } = process.memoryUsage()
   return heapUsed + external
-}
-
-function stats(samples: number[]): Record<string, number> {
-  const sorted = samples.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  const at = (q: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
-  const round = (x: number): number => Math.round(x * 1000) / 1000
-  return {
-    count: sorted.length,
-    p50: round(at(0.5)),
-    p90: round(at(0.9)),
-    p99: round(at(0.99)),
-    max: round(sorted.at(-1) ?? NaN),
-    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
-  }
 }
 
 /** A child process spoken to over IPC: `ask` sends and resolves with the next matching reply. */
