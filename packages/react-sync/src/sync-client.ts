@@ -1,4 +1,11 @@
-import { SyncError, isSyncErrorCode, type Version } from '@fdb-live/core'
+import {
+  SyncError,
+  assertId,
+  assertSchemaName,
+  isSyncError,
+  isSyncErrorCode,
+  type Version,
+} from '@fdb-live/core'
 import type { QueryClient } from '@tanstack/react-query'
 import { writeEntry, writeError, type SyncEntry } from './cache-writer.js'
 import { createConnection, type SyncStatus } from './connection.js'
@@ -102,6 +109,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   // Newest version seen on the stream per subscribed record; with the cache, the `since`.
   const versions = new Map<string, Version>()
   const errors = new Map<string, SyncError>()
+  // Records whose schema or id breaks docs/protocol.md's rules, with the gateway's error.
+  const invalid = new Map<string, SyncError>()
   const synced = new Set<string>()
   let snapshot: SyncStatusSnapshot = { status: 'connecting', lastError: undefined }
   let transport: Transport | undefined
@@ -123,7 +132,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     batchDelayMs: options.batchDelayMs ?? 10,
     onChange() {
       const present = new Set(set.entries().map((e) => e.key))
-      for (const map of [versions, errors, listeners]) {
+      for (const map of [versions, errors, listeners, invalid]) {
         for (const key of map.keys()) if (!present.has(key)) map.delete(key)
       }
       for (const key of synced) if (!present.has(key)) synced.delete(key)
@@ -133,12 +142,17 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   })
 
   const host: TransportHost = {
+    // A record the gateway would refuse stays out of the stream: one bad id must not fail
+    // the request (and so every other record's updates) over and over.
     subscriptions: () =>
-      set.entries().map((e) => ({
-        schema: e.schema,
-        id: e.id,
-        since: newerVersion(versions.get(e.key), cachedVersion(e.schema, e.id)),
-      })),
+      set
+        .entries()
+        .filter((e) => !invalid.has(e.key))
+        .map((e) => ({
+          schema: e.schema,
+          id: e.id,
+          since: newerVersion(versions.get(e.key), cachedVersion(e.schema, e.id)),
+        })),
     deliver(event) {
       const key = subscriptionKey(event.schema, event.id)
       const entry = set.get(key)
@@ -200,9 +214,14 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     tenant: options.tenant,
     queryClient,
     subscribe(schema, id, { invalidate, onEvent } = {}) {
+      const key = subscriptionKey(schema, id)
+      const refused = nameError(schema, id)
+      if (refused !== undefined && !invalid.has(key)) {
+        invalid.set(key, refused)
+        notify()
+      }
       const release = set.add(schema, id, { invalidate: invalidate ?? false })
       if (onEvent === undefined) return release
-      const key = subscriptionKey(schema, id)
       let keyListeners = listeners.get(key)
       if (keyListeners === undefined) listeners.set(key, (keyListeners = new Set()))
       const own = keyListeners
@@ -217,7 +236,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     getStatus: () => snapshot,
     getKeyStatus(schema, id) {
       const key = subscriptionKey(schema, id)
-      if (errors.has(key)) return 'error'
+      if (errors.has(key) || invalid.has(key)) return 'error'
       if (snapshot.status !== 'live') return snapshot.status
       return synced.has(key) ? 'live' : 'connecting'
     },
@@ -233,10 +252,22 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       set.clear()
       versions.clear()
       errors.clear()
+      invalid.clear()
       synced.clear()
       listeners.clear()
       host.status('connecting', undefined)
     },
+  }
+}
+
+/** The error the gateway would answer for this schema and id, if any (checked locally). */
+function nameError(schema: string, id: string): SyncError | undefined {
+  try {
+    assertSchemaName(schema)
+    assertId(id)
+    return undefined
+  } catch (error) {
+    return isSyncError(error) ? error : new SyncError('invalid_request', String(error))
   }
 }
 

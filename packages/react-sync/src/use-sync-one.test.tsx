@@ -258,6 +258,22 @@ describe('useSyncOne against a real gateway', () => {
   })
 })
 
+describe('an invalid record id', () => {
+  test('fails only its own query; the other records stay live', async () => {
+    await tenant().put(Quote, 'good', quote('good v1'))
+    // A control character: the gateway refuses it with invalid_id (docs/protocol.md).
+    render(<App ids={['good', 'bad\u0007id']} />)
+    await waitFor(() => {
+      expect(shown('good')).toBe('good v1')
+      expect(shown('bad\u0007id')).toBe('error:invalid_id')
+    })
+    await waitFor(() => expect(screen.getByTestId('quote-good').dataset['sync']).toBe('live'))
+    await tenant().put(Quote, 'good', quote('good v2'))
+    await waitFor(() => expect(shown('good')).toBe('good v2'))
+    expect(screen.getByTestId('quote-bad\u0007id').dataset['sync']).toBe('error')
+  })
+})
+
 describe('subscription errors', () => {
   beforeEach(async () => {
     cleanup()
