@@ -40,6 +40,8 @@ export interface ConnectionOptions {
   /** The stream sent `synced` for these records. */
   onSynced: (keys: readonly string[]) => void
   onStatus: (status: SyncStatus, lastError: unknown) => void
+  /** A request is about to go out with these subscriptions (and their `since`). */
+  onOpening?: ((subscriptions: readonly Subscription[]) => void) | undefined
   /** First reconnect delay; the gateway's `retry:` hint when unset, else 1000. */
   reconnectBaseDelayMs: number | undefined
   reconnectMaxDelayMs: number
@@ -49,8 +51,11 @@ export interface ConnectionOptions {
 
 /** A running connection. */
 export interface Connection {
-  /** The subscription set may have changed: reopen if the records differ from the open stream's. */
-  refresh(): void
+  /**
+   * The subscription set may have changed: reopen if the records differ from the open
+   * stream's, or in any case with `reopen` (a `since` went backwards).
+   */
+  refresh(reopen?: boolean): void
   close(): void
 }
 
@@ -70,6 +75,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let refreshQueued = false
+  let reopenQueued = false
 
   const setStatus = (next: SyncStatus): void => {
     if (next === status) return
@@ -183,13 +189,14 @@ export function createConnection(options: ConnectionOptions): Connection {
     const controller = new AbortController()
     abort = controller
     streamKeys = subs.map((s) => subscriptionKey(s.schema, s.id))
+    options.onOpening?.(subs)
     void run(gen, controller, subs)
   }
 
-  const refreshNow = (): void => {
+  const refreshNow = (reopen: boolean): void => {
     if (phase === 'closed' || phase === 'waiting' || phase === 'offline') return
     const keys = options.subscriptions().map((s) => subscriptionKey(s.schema, s.id))
-    if (phase !== 'idle' && sameKeys(keys, streamKeys)) return
+    if (!reopen && phase !== 'idle' && sameKeys(keys, streamKeys)) return
     if (phase === 'idle' && keys.length === 0) return
     open()
   }
@@ -210,13 +217,15 @@ export function createConnection(options: ConnectionOptions): Connection {
   globalThis.addEventListener?.('online', onOnline)
 
   return {
-    refresh() {
+    refresh(reopen = false) {
       // Coalesce refreshes from several sources in one task (e.g. several tabs' sets).
+      reopenQueued ||= reopen
       if (refreshQueued) return
       refreshQueued = true
       queueMicrotask(() => {
-        refreshQueued = false
-        refreshNow()
+        const force = reopenQueued
+        refreshQueued = reopenQueued = false
+        refreshNow(force)
       })
     },
     close() {

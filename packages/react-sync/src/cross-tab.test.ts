@@ -113,6 +113,24 @@ describe('cross-tab sharing', () => {
     await waitFor(() => expect(follower.content('b')).toBe('b2'))
   })
 
+  test("a tab that joins with an older cached version than the leader's catches up", async () => {
+    const t = gateway.repo().tenant(TENANT)
+    const old = await t.put(Quote, 'k', quote('k1'))
+    const current = await t.put(Quote, 'k', quote('k2'))
+    const key = syncQueryKey(TENANT, Quote, 'k')
+    // The leader has the current version (hydrated or restored), so its stream skips the
+    // initial value; the second tab restored an older one (e.g. from a persisted cache).
+    const leader = openTab()
+    leader.queryClient.setQueryData(key, { value: quote('k2'), version: current.version })
+    leader.client.subscribe('quotes', 'k')
+    await waitFor(() => expect(leader.client.getKeyStatus('quotes', 'k')).toBe('live'))
+
+    const follower = openTab()
+    follower.queryClient.setQueryData(key, { value: quote('k1'), version: old.version })
+    follower.client.subscribe('quotes', 'k')
+    await waitFor(() => expect(follower.content('k')).toBe('k2'))
+  })
+
   test("a follower that closes leaves the leader's stream", async () => {
     const t = gateway.repo().tenant(TENANT)
     await t.put(Quote, 'a', quote('a1'))

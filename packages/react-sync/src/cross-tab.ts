@@ -14,7 +14,7 @@
  * resumes every record from its `since`. The leader notices a follower that went away
  * because that follower's own per-tab lock becomes available.
  */
-import { SyncError, isSyncErrorCode } from '@fdb-live/core'
+import { SyncError, isSyncErrorCode, type Version } from '@fdb-live/core'
 import { createConnection, type ConnectionOptions, type SyncStatus } from './connection.js'
 import { subscriptionKey } from './query-key.js'
 import type { KeyEvent, Subscription, ValueEvent } from './sync-events.js'
@@ -74,6 +74,8 @@ export function createCrossTabTransport(
   const owners = new Map<string, Subscription[]>()
   const latest = new Map<string, ValueEvent>()
   let streamSynced = new Set<string>()
+  // The `since` each record of the current stream request was sent with.
+  let streamSince = new Map<string, Version | undefined>()
   let lastStatus: { status: SyncStatus; lastError: unknown } | undefined
 
   const post = (message: Message): void => channel.postMessage(message)
@@ -96,6 +98,20 @@ export function createCrossTabTransport(
     // Whatever this stream delivered was broadcast to every tab.
     for (const [key, sub] of byKey) sub.since = newerVersion(latest.get(key)?.version, sub.since)
     return [...byKey.values()]
+  }
+
+  // The gateway skipped (or will skip) this record's initial value because the stream asked
+  // from a newer `since` than `sub` has, and no event since then can bring it up to date:
+  // the stream must ask again from this older `since`.
+  const isBehind = (sub: Subscription): boolean => {
+    const key = subscriptionKey(sub.schema, sub.id)
+    const asked = streamSince.get(key)
+    return (
+      latest.get(key) === undefined &&
+      asked !== undefined &&
+      sub.since !== undefined &&
+      sub.since < asked
+    )
   }
 
   const dropTab = (other: string): void => {
@@ -122,17 +138,20 @@ export function createCrossTabTransport(
     }
     owners.set(other, subs)
     const synced: string[] = []
+    let behind = false
     for (const sub of subs) {
       const key = subscriptionKey(sub.schema, sub.id)
       const event = latest.get(key)
       // A tab that joins a record the stream already carries gets its value from here.
-      if (event !== undefined && (sub.since === undefined || sub.since < event.version)) {
-        post({ t: 'event', event })
+      if (event !== undefined) {
+        if (sub.since === undefined || sub.since < event.version) post({ t: 'event', event })
+      } else if (isBehind(sub)) {
+        behind = true
       }
       if (streamSynced.has(key)) synced.push(key)
     }
     if (synced.length > 0) post({ t: 'synced', keys: synced })
-    connection?.refresh()
+    connection?.refresh(behind)
   }
 
   const lead = (): Promise<void> => {
@@ -140,6 +159,9 @@ export function createCrossTabTransport(
     connection = createConnection({
       ...base,
       subscriptions: merged,
+      onOpening(subs) {
+        streamSince = new Map(subs.map((sub) => [subscriptionKey(sub.schema, sub.id), sub.since]))
+      },
       onEvent(event) {
         if (event.type === 'value') latest.set(subscriptionKey(event.schema, event.id), event)
         host.deliver(event)
@@ -205,7 +227,7 @@ export function createCrossTabTransport(
 
   return {
     refresh() {
-      if (connection !== undefined) connection.refresh()
+      if (connection !== undefined) connection.refresh(host.subscriptions().some(isBehind))
       else announce()
     },
     close() {
