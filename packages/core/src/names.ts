@@ -10,6 +10,9 @@ export const MAX_ID_BYTES = 1024
 const utf8 = new TextEncoder()
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/
+// A lone surrogate has no UTF-8 form: the tuple encoder writes U+FFFD for it, so two
+// different names would share one key (and one tenant could read another's records).
+const LONE_SURROGATE = /\p{Surrogate}/u
 
 function checkName(
   code: 'invalid_tenant' | 'invalid_id',
@@ -17,7 +20,7 @@ function checkName(
   value: unknown,
   maxBytes: number,
 ): asserts value is string {
-  const fix = `use a non-empty string of at most ${maxBytes} UTF-8 bytes without control characters`
+  const fix = `use a non-empty string of at most ${maxBytes} UTF-8 bytes without control characters or lone surrogates`
   if (typeof value !== 'string' || value.length === 0) {
     throw new SyncError(code, `Invalid ${what} ${JSON.stringify(value)}: ${fix}.`)
   }
@@ -25,6 +28,12 @@ function checkName(
     throw new SyncError(
       code,
       `Invalid ${what} ${JSON.stringify(value)}: it contains a control character; ${fix}.`,
+    )
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw new SyncError(
+      code,
+      `Invalid ${what} ${JSON.stringify(value)}: it contains a lone UTF-16 surrogate (not valid Unicode); ${fix}.`,
     )
   }
   const bytes = utf8.encode(value).length

@@ -190,6 +190,17 @@ describe('bad requests get a 4xx JSON error and the gateway keeps serving', () =
       code: 'invalid_id',
     },
     {
+      // It would be stored as U+FFFD, sharing a key with every other lone surrogate.
+      name: 'an id with a lone surrogate',
+      send: (gw) =>
+        postJson(
+          `${gw.url}/v1/tenants/acme/stream`,
+          '{"subscriptions":[{"schema":"quotes","id":"a\\ud800"}]}',
+        ),
+      status: 400,
+      code: 'invalid_id',
+    },
+    {
       name: 'an id with a control character in the record path',
       send: (gw) => request(`${gw.url}/v1/tenants/acme/records/quotes/a%00b`),
       status: 400,

@@ -221,13 +221,15 @@ export function runRepoContract(
 
     it('rejects bad names with a clear error and writes nothing', async () => {
       t = fresh()
-      for (const tenant of ['', 'a\u0001b', 'x'.repeat(257)]) {
+      // A lone surrogate has no UTF-8 form: encoded as U+FFFD, 'a\ud800' and 'a\udc00'
+      // would share one key, so two tenants (or ids) would read each other's records.
+      for (const tenant of ['', 'a\u0001b', 'x'.repeat(257), 'a\ud800']) {
         await expectCode(() => repo.tenant(tenant), 'invalid_tenant')
       }
       for (const schemaName of ['', '1quotes', 'quo tes', 'q'.repeat(65)]) {
         await expectCode(() => defineSchema(schemaName), 'invalid_schema')
       }
-      for (const id of ['', 'a\nb', 'é'.repeat(513)]) {
+      for (const id of ['', 'a\nb', 'é'.repeat(513), 'a\udc00', '\ud83d']) {
         await expectCode(t.put(Quote, id, quote), 'invalid_id')
       }
       expect(await keysOf(t)).toBe(0)
