@@ -39,6 +39,13 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[] | '*'
   /** Longest quiet time on a stream before a `: hb` comment is sent. @default 15000 */
   heartbeatIntervalMs?: number
+  /**
+   * How long a stream's socket may stay full (the client reads nothing) before the gateway
+   * ends the stream and releases its subscriptions and store watches. The client
+   * reconnects and resumes with `since`.
+   * @default 4 × heartbeatIntervalMs (60000)
+   */
+  stalledStreamTimeoutMs?: number
   /** Most subscriptions in one stream request. @default 1000 */
   maxSubscriptionsPerStream?: number
   /** Largest request body accepted. @default 1048576 (1 MiB) */
@@ -78,6 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? createLogger()
   const metrics = createGatewayMetrics()
   const hub = new WatchHub({ repo, metrics, logger })
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()
   let closing = false
 
@@ -103,7 +111,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger,
       streams,
       isClosing: () => closing,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+      heartbeatIntervalMs,
+      stalledStreamTimeoutMs: options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs,
       retryMs: options.retryMs ?? 2000,
       maxSubscriptionsPerStream: options.maxSubscriptionsPerStream ?? 1000,
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,

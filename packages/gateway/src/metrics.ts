@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   readonly registry: Registry
   /** SSE streams currently open. */
   readonly openStreams: Gauge
+  /** Streams cut because their socket stayed full longer than `stalledStreamTimeoutMs`. */
+  readonly streamsStalled: Counter
   /** Subscriptions across all open streams (one stream can hold many). */
   readonly subscriptions: Gauge
   /** Store watches currently held: one per (tenant, schema, id), whatever the number of streams. */
@@ -48,6 +50,11 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
     registry,
     openStreams: new Gauge({ name: `${PREFIX}open_streams`, help: 'Open SSE streams.', registers }),
+    streamsStalled: new Counter({
+      name: `${PREFIX}streams_stalled_total`,
+      help: 'Streams ended because the client stopped reading (socket full past the stall timeout).',
+      registers,
+    }),
     subscriptions: new Gauge({
       name: `${PREFIX}subscriptions`,
       help: 'Subscriptions across all open streams.',

@@ -8,6 +8,13 @@ export interface SseStreamOptions {
   metrics: GatewayMetrics
   heartbeatIntervalMs: number
   retryMs: number
+  /**
+   * How long the socket may stay full (no `'drain'`) before the stream is cut: a client
+   * that stopped reading must not hold its subscriptions and store watches forever.
+   */
+  stalledTimeoutMs: number
+  /** Called when the stream is cut for stalling, just before `onClose`. */
+  onStalled: () => void
   /** Called once when the connection closes, whoever closed it. */
   onClose: () => void
 }
@@ -29,7 +36,8 @@ export const SSE_HEADERS = {
  * The writer of one SSE connection. It never buffers more than one frame per record:
  * while the socket is full (`res.write` returned false, waiting for `'drain'`) a newer
  * value for a record replaces the queued one in place (conflation), so a slow reader
- * costs memory in proportion to its subscriptions, not to the rate of change.
+ * costs memory in proportion to its subscriptions, not to the rate of change. A client
+ * that stops reading altogether is cut after `stalledTimeoutMs` of a full socket.
  */
 export class SseStream {
   readonly #res: ServerResponse
@@ -37,6 +45,8 @@ export class SseStream {
   /** Insertion-ordered; a record's key keeps its place when its value is replaced. */
   readonly #queue = new Map<string, QueuedFrame>()
   readonly #heartbeat: NodeJS.Timeout
+  /** Runs while the socket is full; cleared by `'drain'`. */
+  #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
   #flushScheduled = false
   #closed = false
@@ -53,6 +63,7 @@ export class SseStream {
     res.on('error', () => {})
     res.on('drain', () => {
       this.#blocked = false
+      this.#clearStallTimer()
       this.#flush()
     })
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), options.heartbeatIntervalMs)
@@ -120,8 +131,31 @@ export class SseStream {
         }
         if (chunk.length >= CHUNK_CHARS) break
       }
-      if (!this.#res.write(chunk)) this.#blocked = true
+      if (!this.#res.write(chunk)) this.#block()
     }
+  }
+
+  #block(): void {
+    this.#blocked = true
+    if (this.#stallTimer !== undefined) return
+    this.#stallTimer = setTimeout(() => this.#onStalled(), this.#options.stalledTimeoutMs)
+    this.#stallTimer.unref()
+  }
+
+  #clearStallTimer(): void {
+    if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer)
+    this.#stallTimer = undefined
+  }
+
+  #onStalled(): void {
+    this.#stallTimer = undefined
+    if (this.#closed) return
+    this.#options.metrics.streamsStalled.inc()
+    this.#options.onStalled()
+    // end() would wait behind the unread bytes; destroying frees the socket now. The
+    // client sees the connection drop and reconnects with `since` like after any error.
+    this.#res.destroy()
+    this.#onClose()
   }
 
   #sendHeartbeat(): void {
@@ -134,6 +168,7 @@ export class SseStream {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#heartbeat)
+    this.#clearStallTimer()
     this.#queue.clear()
     this.#options.onClose()
   }

@@ -147,6 +147,33 @@ describe('streams', () => {
     expect(metrics.get('fdb_live_gateway_stream_pending_events_peak')).toBeLessThanOrEqual(3)
   })
 
+  it('ends a stream whose client stopped reading and releases its store watch', async () => {
+    await using gw = await startTestGateway({ stalledStreamTimeoutMs: 200 })
+    const tenant = gw.repo.tenant('acme')
+    using client = await openSseForTesting(streamUrl(gw.url), {
+      body: { subscriptions: [{ schema: 'quotes', id: 'big' }] },
+    })
+    await synced(client)
+    client.pause()
+    const conflated = async (): Promise<number> =>
+      (await gw.metrics()).get('fdb_live_gateway_events_conflated_total') ?? 0
+    // Large values until the socket is full: once it is, a newer value replaces the queued one.
+    const pad = 'x'.repeat(512 * 1024)
+    for (let n = 0; n < 200 && (await conflated()) === 0; n++) {
+      await tenant.put(Quote, 'big', { text: `${n}${pad}` })
+    }
+    expect(await conflated()).toBeGreaterThan(0)
+    await expect
+      .poll(async () => (await gw.metrics()).get('fdb_live_gateway_streams_stalled_total'))
+      .toBe(1)
+    client.resume()
+    await client.ended
+    const metrics = await gw.metrics()
+    expect(metrics.get('fdb_live_gateway_active_watches')).toBe(0)
+    expect(metrics.get('fdb_live_gateway_open_streams')).toBe(0)
+    expect(metrics.get('fdb_live_gateway_subscriptions')).toBe(0)
+  })
+
   it('never sends an older or repeated version for a record', async () => {
     await using gw = await startTestGateway()
     await using writer = await spawnWriterForTesting(gw.dataDir)

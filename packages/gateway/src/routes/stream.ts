@@ -21,6 +21,7 @@ export interface StreamRouteOptions {
   streams: Set<SseStream>
   isClosing: () => boolean
   heartbeatIntervalMs: number
+  stalledStreamTimeoutMs: number
   retryMs: number
   maxSubscriptionsPerStream: number
   bodyLimitBytes: number
@@ -82,6 +83,13 @@ function openStream(
     metrics,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     retryMs: options.retryMs,
+    stalledTimeoutMs: options.stalledStreamTimeoutMs,
+    onStalled: () => {
+      logger.warn(
+        { tenant, subscriptions: subscriptions.length, timeoutMs: options.stalledStreamTimeoutMs },
+        'stream ended: the client stopped reading',
+      )
+    },
     onClose: () => {
       session.current?.release()
       streams.delete(stream)
