@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { defineSchema, type Repo, type RepoTransaction, type TenantRepo } from '@fdb-live/core'
+import {
+  SyncError,
+  createRepo,
+  defineSchema,
+  type KvStore,
+  type Repo,
+  type RepoTransaction,
+  type TenantRepo,
+} from '@fdb-live/core'
 import { createLogger } from './logger.js'
 import { createGatewayMetrics } from './metrics.js'
 import { openSseForTesting } from './test-support/sse-client.js'
@@ -28,6 +36,27 @@ function wrapTransactions(repo: Repo, around: (tx: RepoTransaction) => RepoTrans
     })
   }
   return { store: repo.store, root: repo.root, tenant }
+}
+
+/** The real store, except that its first `failures` transactions fail with `code`. */
+function failFirstTransactions(
+  store: KvStore,
+  failures: number,
+  code: 'store_unavailable',
+): KvStore {
+  let left = failures
+  return {
+    kind: store.kind,
+    transact(body, options) {
+      if (left > 0) {
+        left -= 1
+        return Promise.reject(new SyncError(code, 'injected: the store did not answer'))
+      }
+      return store.transact(body, options)
+    },
+    ping: () => store.ping(),
+    close: () => store.close(),
+  }
 }
 
 describe('the watch hub', () => {
@@ -133,6 +162,26 @@ describe('the watch hub', () => {
     await using writer = await spawnWriterForTesting(gw.dataDir)
     const version = await writer.put('acme', 'quotes', 'r', { text: 'after the error' })
     await client.waitFor((e) => e.data['version'] === version)
+  })
+
+  it('retries a first read + watch that fails transiently: the subscriber still gets its value', async () => {
+    await using gw = await startTestGateway({
+      wrapRepo: (repo) =>
+        createRepo(failFirstTransactions(repo.store, 2, 'store_unavailable'), { root: repo.root }),
+    })
+    const { version: v1 } = await gw.repo.tenant('acme').put(Quote, 'flaky', { text: 'one' })
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/flaky`)
+    await client.waitFor((e) => e.event === 'synced')
+    expect(client.events.filter((e) => e.event === 'error')).toEqual([])
+    expect(client.values('quotes', 'flaky').map((e) => e.data['version'])).toEqual([v1])
+    const metrics = await gw.metrics()
+    expect(metrics.get('fdb_live_gateway_watch_errors_total{code="store_unavailable"}')).toBe(2)
+    expect(metrics.get('fdb_live_gateway_active_watches')).toBe(1)
+
+    await using writer = await spawnWriterForTesting(gw.dataDir)
+    const v2 = await writer.put('acme', 'quotes', 'flaky', { text: 'two' })
+    const event = await client.waitFor((e) => e.data['version'] === v2)
+    expect(event.data['value']).toEqual({ text: 'two' })
   })
 
   it('hands every listener of a record the same event object: serialised once per change', async () => {

@@ -3,11 +3,12 @@
  *
  * Lifecycle of one entry (one (tenant, schema, id)):
  *
- *                first subscribe
- *        (none) ─────────────────► arming ──── read + watch in ONE transaction
- *                                    │  ok: first state → `ready`
- *          too_many_watches / error  │                        watch fires
- *          → every subscriber fails  ▼       ┌────────────────────────────────┐
+ *                first subscribe             transient error (store_unavailable,
+ *        (none) ─────────────────► arming ◄─┐ transaction_timeout, conflict): backoff
+ *                                    │  └───┘ read + watch in ONE transaction
+ *   any other error (too_many_watches│  ok: first state → `ready`
+ *   store_closed, invalid_*, internal│                        watch fires
+ *   → `ready` rejects: all fail      ▼       ┌────────────────────────────────┐
  *                                  armed ◄───┴─ rearming: re-read + re-arm in │
  *                                    │           ONE transaction; emit only if│
  *                                    │           the version is newer ────────┘
@@ -27,6 +28,7 @@ import {
   toSyncError,
   type KvWatch,
   type RecordState,
+  type SyncErrorCode,
   type Repo,
   type Schema,
   type TenantRepo,
@@ -66,8 +68,18 @@ export interface WatchHubOptions {
   backoffMaxMs?: number
 }
 
-// Placeholder until #createEntry assigns the real promise (it needs the entry first).
-const INITIAL_PENDING = new Promise<never>(() => {})
+/**
+ * Errors of the first arm that are worth waiting out (issue 3: "on a watch error: re-arm
+ * with backoff"). Anything else fails the subscription at once: `too_many_watches` and
+ * `store_closed` will not heal by waiting, invalid input never will, and `internal` (e.g. a
+ * record outside the data layout) would otherwise hold the stream's `synced` back forever
+ * with nothing to show the client.
+ */
+const TRANSIENT_CODES: ReadonlySet<SyncErrorCode> = new Set([
+  'store_unavailable',
+  'transaction_timeout',
+  'transaction_conflict',
+])
 
 type Phase = 'arming' | 'armed' | 'rearming' | 'backoff' | 'closed'
 
@@ -78,7 +90,10 @@ interface Entry {
   readonly schema: Schema<unknown>
   readonly listeners: Set<WatchListener>
   phase: Phase
-  ready: Promise<ValueEvent>
+  /** Settles with the first state; see {@link HubSubscription.initial}. */
+  readonly ready: Promise<ValueEvent>
+  /** Set until `ready` settles. */
+  settle: { resolve(event: ValueEvent): void; reject(error: SyncError): void } | undefined
   last: ValueEvent | undefined
   watch: KvWatch | undefined
   timer: NodeJS.Timeout | undefined
@@ -135,6 +150,13 @@ export class WatchHub {
   }
 
   #createEntry(key: RecordKey, keyString: string): Entry {
+    let settle: Entry['settle']
+    // (Promise.withResolvers needs Node 22; engines allow Node 20.)
+    const ready = new Promise<ValueEvent>((resolve, reject) => {
+      settle = { resolve, reject }
+    })
+    // Every subscriber awaits `ready`; this only keeps an unobserved rejection quiet.
+    ready.catch(() => {})
     const entry: Entry = {
       key,
       keyString,
@@ -142,7 +164,8 @@ export class WatchHub {
       schema: defineSchema(key.schema),
       listeners: new Set(),
       phase: 'arming',
-      ready: INITIAL_PENDING,
+      ready,
+      settle,
       last: undefined,
       watch: undefined,
       timer: undefined,
@@ -150,25 +173,7 @@ export class WatchHub {
     }
     this.#entries.set(keyString, entry)
     this.#options.metrics.activeWatches.inc()
-    entry.ready = this.#arm(entry, undefined).then(
-      () => {
-        if (entry.last === undefined) {
-          throw new SyncError(
-            'watch_cancelled',
-            'The subscription was released while it was starting.',
-          )
-        }
-        return entry.last
-      },
-      (error: unknown) => {
-        const syncError = toSyncError(error)
-        if (entry.phase !== 'closed') this.#countError(entry, syncError)
-        this.#removeEntry(entry)
-        throw syncError
-      },
-    )
-    // Every subscriber awaits `ready`; this only keeps an unobserved rejection quiet.
-    entry.ready.catch(() => {})
+    this.#rearm(entry, undefined)
     return entry
   }
 
@@ -191,6 +196,10 @@ export class WatchHub {
       (error: unknown) => this.#onWatchError(entry, watch, error),
     )
     this.#observe(entry, state, firedAt)
+    if (entry.settle !== undefined && entry.last !== undefined) {
+      entry.settle.resolve(entry.last)
+      entry.settle = undefined
+    }
   }
 
   #observe(entry: Entry, state: RecordState<unknown>, firedAt: number | undefined): void {
@@ -222,7 +231,7 @@ export class WatchHub {
   }
 
   #rearm(entry: Entry, firedAt: number | undefined): void {
-    entry.phase = 'rearming'
+    entry.phase = entry.settle === undefined ? 'rearming' : 'arming'
     this.#arm(entry, firedAt).catch((error: unknown) => {
       if (entry.phase !== 'closed') this.#handleFailure(entry, toSyncError(error))
     })
@@ -230,6 +239,15 @@ export class WatchHub {
 
   #handleFailure(entry: Entry, error: SyncError): void {
     this.#countError(entry, error)
+    const settle = entry.settle
+    if (settle !== undefined && !TRANSIENT_CODES.has(error.code)) {
+      // The first arm: subscribers learn of it through `initial`.
+      entry.settle = undefined
+      this.#removeEntry(entry)
+      entry.listeners.clear()
+      settle.reject(error)
+      return
+    }
     if (error.code === 'too_many_watches' || error.code === 'store_closed') {
       this.#removeEntry(entry)
       for (const listener of entry.listeners) listener.fail(error)
@@ -278,6 +296,10 @@ export class WatchHub {
   #removeEntry(entry: Entry): void {
     if (entry.phase === 'closed') return
     entry.phase = 'closed'
+    entry.settle?.reject(
+      new SyncError('watch_cancelled', 'The subscription was released while it was starting.'),
+    )
+    entry.settle = undefined
     entry.watch?.cancel()
     entry.watch = undefined
     if (entry.timer !== undefined) clearTimeout(entry.timer)
