@@ -2,9 +2,21 @@ import { SyncError, toSyncError } from '@fdb-live/core'
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 
-/** Writes `{"error":{"code","message"}}` with the code's HTTP status. */
+const INTERNAL_MESSAGE = 'Internal error; see the gateway log for details.'
+
+/**
+ * What a client may see of an error. An `internal` error's message names records, keys or
+ * stack details (docs/protocol.md: "details are in the gateway log, never in the
+ * response"), so it is replaced; log the original before calling this.
+ */
+export function publicError(error: SyncError): SyncError {
+  return error.code === 'internal' ? new SyncError('internal', INTERNAL_MESSAGE) : error
+}
+
+/** Writes `{"error":{"code","message"}}` with the code's HTTP status; see {@link publicError}. */
 export function sendError(res: Response, error: SyncError): void {
-  res.status(error.httpStatus).json(error.toJSON())
+  const shown = publicError(error)
+  res.status(shown.httpStatus).json(shown.toJSON())
 }
 
 /** 404 `route_not_found` for every path no route claims. */
@@ -36,7 +48,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const syncError = fromHttpError(error)
     if (syncError.code === 'internal') {
-      logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
+      const err = syncError.cause ?? error
+      logger.error(
+        { err, message: syncError.message, method: req.method, path: req.path },
+        'request failed',
+      )
     }
     if (res.headersSent) {
       res.end()

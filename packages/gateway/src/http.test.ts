@@ -6,6 +6,21 @@ import { openSseForTesting } from './test-support/sse-client.js'
 
 const Quote = defineSchema<{ text: string }>('quotes')
 
+/**
+ * Writes a head value that is not in the data layout (head kind 7), the way a buggy writer
+ * in another language would: straight into the KV store, key packed as in
+ * docs/data-layout.md (tuple strings: 0x02, UTF-8 without NUL, 0x00).
+ */
+async function writeCorruptHead(gw: TestGateway, tenant: string, schema: string, id: string) {
+  const part = (s: string): number[] => [0x02, ...Buffer.from(s, 'utf8'), 0x00]
+  const key = Uint8Array.from([gw.repo.root, tenant, schema, id].flatMap(part))
+  const head = Uint8Array.from([0x01, ...new Array<number>(10).fill(0), 0x07])
+  await gw.store.transact((tx) => {
+    tx.set(key, head)
+    return Promise.resolve()
+  })
+}
+
 /** A raw request, so that tests can send what fetch refuses to (bad encodings, odd types). */
 function request(
   url: string,
@@ -95,6 +110,30 @@ describe('GET /v1/tenants/:tenant/records/:schema/:id', () => {
       expect(res.status).toBe(404)
       expect(res.json()).toMatchObject({ error: { code: 'not_found' } })
     }
+  })
+})
+
+describe('internal errors', () => {
+  it('answers an internal error with the generic message only, on GET and on a stream', async () => {
+    await using gw = await startTestGateway()
+    await writeCorruptHead(gw, 'secret-tenant', 'quotes', 'secret-id')
+    const res = await request(`${gw.url}/v1/tenants/secret-tenant/records/quotes/secret-id`)
+    expect(res.status).toBe(500)
+    expect(res.json()).toEqual({
+      error: { code: 'internal', message: 'Internal error; see the gateway log for details.' },
+    })
+    expect(res.body).not.toMatch(/secret|layout|kind/)
+
+    using client = await openSseForTesting(
+      `${gw.url}/v1/tenants/secret-tenant/stream?sub=quotes/secret-id`,
+    )
+    const error = await client.waitFor((e) => e.event === 'error')
+    expect(error.data).toEqual({
+      schema: 'quotes',
+      id: 'secret-id',
+      code: 'internal',
+      message: 'Internal error; see the gateway log for details.',
+    })
   })
 })
 

@@ -1,6 +1,7 @@
 import { toSyncError, type SyncError } from '@fdb-live/core'
 import type { Logger } from 'pino'
 import type { GatewayMetrics } from './metrics.js'
+import { publicError } from './http-errors.js'
 import { recordKeyString } from './record-key.js'
 import { formatEvent } from './sse-format.js'
 import type { SseStream } from './sse-stream.js'
@@ -60,12 +61,19 @@ export function runStreamSession(options: StreamSessionOptions): StreamSessionHa
       handle.release()
       active -= 1
       metrics.subscriptions.dec()
+      if (error.code === 'internal') {
+        options.logger.error(
+          { tenant, schema, id, err: error.cause ?? error, message: error.message },
+          'subscription failed',
+        )
+      }
+      const shown = publicError(error)
       stream.sendControl(
         `error:${recordKey}`,
         'error',
         formatEvent(
           'error',
-          JSON.stringify({ schema, id, code: error.code, message: error.message }),
+          JSON.stringify({ schema, id, code: shown.code, message: shown.message }),
         ),
       )
     }
