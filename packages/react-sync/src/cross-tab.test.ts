@@ -47,6 +47,18 @@ function openTab(): Tab {
   return tab
 }
 
+/** Two tabs on records a and b: the first to subscribe leads and holds the one stream. */
+async function leaderOnAWithFollowerOnB(): Promise<{ leader: Tab; follower: Tab }> {
+  const t = gateway.repo().tenant(TENANT)
+  await t.put(Quote, 'a', quote('a1'))
+  await t.put(Quote, 'b', quote('b1'))
+  const leader = openTab()
+  leader.client.subscribe('quotes', 'a')
+  const follower = openTab()
+  follower.client.subscribe('quotes', 'b')
+  return { leader, follower }
+}
+
 const waitFor = (check: () => void | Promise<void>) =>
   vi.waitFor(check, { timeout: 10_000, interval: 20 })
 
@@ -92,12 +104,7 @@ describe('cross-tab sharing', () => {
 
   test('when the leading tab closes, another tab takes over and resumes the stream', async () => {
     const t = gateway.repo().tenant(TENANT)
-    await t.put(Quote, 'a', quote('a1'))
-    await t.put(Quote, 'b', quote('b1'))
-    const leader = openTab()
-    leader.client.subscribe('quotes', 'a')
-    const follower = openTab()
-    follower.client.subscribe('quotes', 'b')
+    const { leader, follower } = await leaderOnAWithFollowerOnB()
     await waitFor(async () => {
       expect(follower.content('b')).toBe('b1')
       expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(2)
@@ -132,13 +139,7 @@ describe('cross-tab sharing', () => {
   })
 
   test("a follower that closes leaves the leader's stream", async () => {
-    const t = gateway.repo().tenant(TENANT)
-    await t.put(Quote, 'a', quote('a1'))
-    await t.put(Quote, 'b', quote('b1'))
-    const leader = openTab()
-    leader.client.subscribe('quotes', 'a')
-    const follower = openTab()
-    follower.client.subscribe('quotes', 'b')
+    const { leader, follower } = await leaderOnAWithFollowerOnB()
     await waitFor(async () => {
       expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(2)
     })
