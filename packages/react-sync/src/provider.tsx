@@ -42,6 +42,11 @@ export function SyncProvider(props: SyncProviderProps): ReactNode {
     tokenRef.current = getToken
   }, [getToken])
 
+  // Depend on crossTab's parts, not its identity: an inline `crossTab={{ locks }}` is a new
+  // object every render and must not close and reopen the stream each time.
+  const crossTabOn = typeof crossTab === 'object' ? true : crossTab
+  const locks = typeof crossTab === 'object' ? crossTab.locks : undefined
+  const Channel = typeof crossTab === 'object' ? crossTab.BroadcastChannel : undefined
   const client = useMemo(
     () =>
       given ??
@@ -49,10 +54,10 @@ export function SyncProvider(props: SyncProviderProps): ReactNode {
         gatewayUrl,
         tenant,
         queryClient,
-        crossTab,
+        crossTab: crossTabOn === true ? { locks, BroadcastChannel: Channel } : crossTabOn,
         getToken: () => tokenRef.current?.(),
       }),
-    [given, gatewayUrl, tenant, queryClient, crossTab],
+    [given, gatewayUrl, tenant, queryClient, crossTabOn, locks, Channel],
   )
   // close() is reversible (a later subscribe starts again), so StrictMode's extra
   // unmount/mount cycle is harmless.
