@@ -87,6 +87,8 @@ describe('fdb-live CLI', () => {
     ['a port out of range', ['gateway', '--port', '70000']],
     ['a bad port from the environment', ['gateway'], { FDB_LIVE_PORT: 'x' }],
     ['an unknown store', ['gateway', '--store', 'postgres']],
+    ['a watch budget that is not a number', ['gateway', '--max-watches', 'lots']],
+    ['a watch budget over the FoundationDB ceiling', ['gateway', '--max-watches', '2000000']],
     ['a bad CORS origin', ['gateway', '--cors-origin', 'localhost']],
     ['an unknown command', ['serve']],
     ['a missing argument', ['get', 'acme', 'quotes']],
@@ -133,5 +135,27 @@ describe('fdb-live CLI', () => {
     await client.ended
     expect(await exited).toBe(0)
     expect(performance.now() - started).toBeLessThan(5000)
+  })
+
+  it('--max-watches sets the store watch budget: past it, a subscription gets too_many_watches', async () => {
+    const gateway = startCli([
+      'gateway',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--max-watches',
+      '1',
+    ])
+    const first = (await lines(gateway).next()).value as string
+    const url = /listening on (http:\S+)/.exec(first)![1]!
+    const client = await openSseForTesting(
+      `${url}/v1/tenants/acme/stream?sub=quotes/one&sub=quotes/two`,
+    )
+    const failed = await client.waitFor((e) => e.event === 'error')
+    expect(failed.data).toMatchObject({ code: 'too_many_watches' })
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve))
+    gateway.kill('SIGTERM')
+    expect(await exited).toBe(0)
   })
 })

@@ -6,9 +6,10 @@ export interface StoreFlags {
   store: 'embedded' | 'fdb'
   dataDir: string
   clusterFile?: string
+  maxWatches?: number
 }
 
-/** Adds `--store`, `--data-dir`, `--cluster-file` (and their FDB_LIVE_* variables). */
+/** Adds `--store`, `--data-dir`, `--cluster-file`, `--max-watches` (and their FDB_LIVE_* variables). */
 export function addStoreOptions(command: Command): Command {
   return command
     .addOption(
@@ -27,18 +28,35 @@ export function addStoreOptions(command: Command): Command {
         'FDB_LIVE_CLUSTER_FILE',
       ),
     )
+    .addOption(
+      new Option(
+        '--max-watches <n>',
+        'store watches this process may hold, one per subscribed record (FoundationDB max_watches; default 10000)',
+      )
+        .argParser(parseMaxWatches)
+        .env('FDB_LIVE_MAX_WATCHES'),
+    )
+}
+
+/** `--max-watches`: an integer 1–1,000,000 (FoundationDB's ceiling for max_watches). */
+export function parseMaxWatches(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || n > 1_000_000)
+    throw new InvalidArgumentError('expected a whole number of watches from 1 to 1000000.')
+  return n
 }
 
 /** Opens the store the flags describe. */
 export function openStoreFromFlags(flags: StoreFlags): Promise<KvStore> {
+  const maxWatches = flags.maxWatches === undefined ? {} : { maxWatches: flags.maxWatches }
   if (flags.store === 'fdb') {
-    return openStore(
-      flags.clusterFile === undefined
-        ? { kind: 'fdb' }
-        : { kind: 'fdb', clusterFile: flags.clusterFile },
-    )
+    return openStore({
+      kind: 'fdb',
+      ...(flags.clusterFile === undefined ? {} : { clusterFile: flags.clusterFile }),
+      ...maxWatches,
+    })
   }
-  return openStore({ kind: 'embedded', dataDir: flags.dataDir })
+  return openStore({ kind: 'embedded', dataDir: flags.dataDir, ...maxWatches })
 }
 
 /** `--port`: an integer 0–65535 (0 picks a free port). */
