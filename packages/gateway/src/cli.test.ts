@@ -111,18 +111,18 @@ describe('fdb-live CLI', () => {
     expect(result.stdout).toContain('FDB_LIVE_PORT')
   })
 
+  /** `fdb-live gateway` on a free port with this suite's data dir; resolves once it listens. */
+  async function startGatewayCli(flags: string[]) {
+    const gateway = startCli(['gateway', '--port', '0', '--data-dir', dataDir, ...flags])
+    const first = (await lines(gateway).next()).value as string
+    return { gateway, url: /listening on (http:\S+)/.exec(first)![1]! }
+  }
+
   it('serves the gateway, and on SIGTERM ends streams and exits within 5 s', async () => {
-    const gateway = startCli([
-      'gateway',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
+    const { gateway, url } = await startGatewayCli([
       '--cors-origin',
       'http://a.example,http://b.example',
     ])
-    const first = (await lines(gateway).next()).value as string
-    const url = /listening on (http:\S+)/.exec(first)![1]!
     const health = await fetch(`${url}/v1/healthz`, { headers: { Origin: 'http://b.example' } })
     expect(await health.json()).toEqual({ ok: true, store: 'embedded' })
     expect(health.headers.get('access-control-allow-origin')).toBe('http://b.example')
@@ -138,17 +138,7 @@ describe('fdb-live CLI', () => {
   })
 
   it('--max-watches sets the store watch budget: past it, a subscription gets too_many_watches', async () => {
-    const gateway = startCli([
-      'gateway',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--max-watches',
-      '1',
-    ])
-    const first = (await lines(gateway).next()).value as string
-    const url = /listening on (http:\S+)/.exec(first)![1]!
+    const { gateway, url } = await startGatewayCli(['--max-watches', '1'])
     const client = await openSseForTesting(
       `${url}/v1/tenants/acme/stream?sub=quotes/one&sub=quotes/two`,
     )
