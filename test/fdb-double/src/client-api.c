@@ -81,7 +81,6 @@ fdb_error_t fdb_create_database(const char *cluster_file_path, FDBDatabase **out
 void fdb_database_destroy(FDBDatabase *db) {
 	if (!db) return;
 	pthread_mutex_lock(&g_mu);
-	db->destroyed = 1;
 	db_unref(db);
 	pthread_mutex_unlock(&g_mu);
 }

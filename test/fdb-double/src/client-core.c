@@ -18,6 +18,7 @@
 pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_ready = PTHREAD_COND_INITIALIZER;
 int g_api_version;
+static int network_state; /* 0 not set up, 1 set up, 2 running, 3 stopped */
 
 /* ---- futures ---- */
 
@@ -227,6 +228,7 @@ static void on_watch_reply(request *req, int err, dread *payload) {
 	(void)payload;
 	db_watch *w = req->dw;
 	if (!w) return;
+	req->dw = NULL;
 	FDBDatabase *db = w->db;
 	for (db_watch **p = &db->watches; *p; p = &(*p)->next)
 		if (*p == w) {
@@ -382,7 +384,6 @@ static void read_socket(FDBDatabase *db) {
 /* ---- the network thread ---- */
 
 static int wake_pipe[2] = {-1, -1};
-static int network_state; /* 0 not set up, 1 set up, 2 running, 3 stopped */
 static int stop_requested;
 static pthread_t network_thread;
 
@@ -401,8 +402,7 @@ void db_link(FDBDatabase *db) {
 	databases = db;
 }
 
-void db_unref(FDBDatabase *db) {
-	if (--db->refs > 0) return;
+static void db_free(FDBDatabase *db) {
 	for (FDBDatabase **p = &databases; *p; p = &(*p)->next)
 		if (*p == db) {
 			*p = db->next;
@@ -428,6 +428,22 @@ void db_unref(FDBDatabase *db) {
 	dbuf_free(&db->out);
 	free(db->sock_path);
 	free(db);
+}
+
+/* While the network runs, only its thread frees a database (between two poll rounds),
+ * so the round in progress never sees one disappear. */
+void db_unref(FDBDatabase *db) {
+	if (--db->refs > 0) return;
+	db->destroyed = 1;
+	if (network_state == 2) network_wake();
+	else db_free(db);
+}
+
+static void free_destroyed_databases(void) {
+	for (FDBDatabase *db = databases, *next; db; db = next) {
+		next = db->next;
+		if (db->destroyed && db->refs == 0) db_free(db);
+	}
 }
 
 fdb_error_t fdb_setup_network(void) {
@@ -461,6 +477,7 @@ fdb_error_t fdb_run_network(void) {
 	FDBDatabase **owner = NULL;
 	int cap = 0;
 	while (!stop_requested) {
+		free_destroyed_databases();
 		double now = now_monotonic();
 		double next = run_timers(now);
 		int n = 0;
@@ -509,6 +526,7 @@ fdb_error_t fdb_run_network(void) {
 		}
 	}
 	network_state = 3;
+	free_destroyed_databases();
 	pthread_mutex_unlock(&g_mu);
 	run_callbacks();
 	free(pfd);
