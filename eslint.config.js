@@ -16,6 +16,8 @@ export default tseslint.config(
       'eslint.config.js',
       '**/vite.config.ts',
       'vitest.config.ts',
+      'vitest.fdb-setup.ts',
+      'test/fdb-double/**',
       'e2e/playwright.config.ts',
     ],
   },

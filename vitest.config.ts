@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { configDefaults, defineConfig } from 'vitest/config'
 
 // Tests run from source: the `@fdb-live/source` export condition points each workspace
@@ -6,6 +7,7 @@ export default defineConfig({
   resolve: { conditions: ['@fdb-live/source'] },
   ssr: { resolve: { conditions: ['@fdb-live/source'], externalConditions: ['@fdb-live/source'] } },
   test: {
+    globalSetup: [fileURLToPath(new URL('./vitest.fdb-setup.ts', import.meta.url))],
     // `tsc -b` compiles tests into dist/ too; run each test once, from source.
     exclude: [...configDefaults.exclude, '**/dist/**'],
     projects: [

@@ -6,7 +6,7 @@
 // It makes sure pnpm 10 and the workspace's dependencies are installed, then runs the
 // command. Plain Node.js on purpose: nothing of the project is installed yet when it runs.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -27,6 +27,16 @@ const commands = {
     await step('lint', pnpm('run', 'lint'))
     await step('format', pnpm('run', 'format:check'))
     await step('typecheck', pnpm('run', 'typecheck'))
+    // The libfdb_c test double (C, test-only) and its own tests, plain and under
+    // AddressSanitizer + UndefinedBehaviorSanitizer. The FoundationDB suites below run the
+    // real `foundationdb` binding on it (vitest.fdb-setup.ts starts its server).
+    const doubleReport = path.join(root, 'node_modules', '.cache', 'fdb-double-tests.jsonl')
+    rmSync(doubleReport, { force: true })
+    process.env.FDB_DOUBLE_TEST_REPORT = doubleReport
+    await step('libfdb_c test double: build and C tests (plain, then ASan + UBSan)', [
+      'make',
+      ['-C', 'test/fdb-double', 'test'],
+    ])
     const unitReport = path.join(root, 'node_modules', '.cache', 'fdb-live-vitest.json')
     await step(
       'unit and integration tests',
@@ -39,7 +49,7 @@ const commands = {
       ),
     )
     await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
-    summarize(unitReport, path.join(root, 'e2e', '.artifacts', 'results.json'))
+    summarize(unitReport, path.join(root, 'e2e', '.artifacts', 'results.json'), doubleReport)
     return 0
   },
   'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
@@ -139,12 +149,23 @@ function run(cmd, cmdArgs) {
   })
 }
 
-/** One closing line over both runners: `tests: N passed, N failed, N skipped`. */
-function summarize(vitestJson, playwrightJson) {
+/** One closing line over all runners: `tests: N passed, N failed, N skipped`. */
+function summarize(vitestJson, playwrightJson, doubleJsonl) {
   const unit = JSON.parse(readFileSync(vitestJson, 'utf8'))
   const e2e = JSON.parse(readFileSync(playwrightJson, 'utf8')).stats
-  const passed = unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0)
-  const failed = unit.numFailedTests + e2e.unexpected
+  const double = readFileSync(doubleJsonl, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .reduce((sum, run) => ({ passed: sum.passed + run.passed, failed: sum.failed + run.failed }), {
+      passed: 0,
+      failed: 0,
+    })
+  console.log(
+    `libfdb_c test double (C, plain + sanitizers): ${double.passed} passed, ${double.failed} failed`,
+  )
+  const passed = unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0) + double.passed
+  const failed = unit.numFailedTests + e2e.unexpected + double.failed
   const skipped = unit.numPendingTests + unit.numTodoTests + e2e.skipped
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 }

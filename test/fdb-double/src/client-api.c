@@ -54,7 +54,18 @@ static fdb_error_t read_cluster_file(const char *path, char **sock) {
 	line[strcspn(line, "\r\n")] = 0;
 	char *at = strchr(line, '@');
 	char *colon = strchr(line, ':');
-	if (!at || !colon || colon > at || at[1] != '/') return E_CONNECTION_STRING_INVALID;
+	if (!at || !colon || colon > at || !at[1]) return E_CONNECTION_STRING_INVALID;
+	if (at[1] != '/') {
+		/* A FoundationDB cluster's address (ip:port,...): the double cannot speak to it, so
+		 * it behaves as a cluster that never answers. Say so once. */
+		static int warned;
+		if (!warned++)
+			fprintf(stderr, "fdb-double: the cluster file %s names %s, not an fdb-double-server socket; this "
+			                "libfdb_c TEST DOUBLE treats it as an unreachable cluster.\n",
+			        chosen && *chosen ? chosen : "(default)", at + 1);
+		*sock = strdup("/nonexistent/fdb-double-unreachable.sock");
+		return 0;
+	}
 	*sock = strdup(at + 1);
 	return 0;
 }

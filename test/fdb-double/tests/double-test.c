@@ -783,7 +783,7 @@ int main(int argc, char **argv) {
 	printf("fdb-double (test double, not FoundationDB): %d passed, %d failed\n", passed, failed);
 	const char *report = getenv("FDB_DOUBLE_TEST_REPORT");
 	if (report) {
-		FILE *f = fopen(report, "w");
+		FILE *f = fopen(report, "a"); /* one line per run: plain, then sanitizers */
 		if (f) {
 			fprintf(f, "{\"passed\":%d,\"failed\":%d}\n", passed, failed);
 			fclose(f);

@@ -6,7 +6,7 @@
 import type Fdb from 'foundationdb'
 import { SyncError } from '../errors.js'
 
-/** The `foundationdb` module (version 2.0.1): CommonJS, so from ESM it arrives as `default`. */
+/** The `foundationdb` module (version 2.0.1), a CommonJS module. */
 export type FdbBinding = typeof Fdb
 
 /** The client release the install hint points at (the Docker image in docs/fdb.md matches). */
@@ -27,8 +27,11 @@ let loading: Promise<FdbBinding> | undefined
  */
 export function loadFdbBinding(): Promise<FdbBinding> {
   loading ??= import('foundationdb').then(
-    // A CommonJS module imported from ESM: `default` is its `module.exports`.
-    (mod) => mod.default,
+    // A CommonJS module imported from ESM. Node hands its `module.exports` over as
+    // `default`; tsx honours the binding's `__esModule` flag instead and hands over the
+    // exports themselves, with no `default` (so every process started from source with
+    // `--import tsx` failed to load it).
+    (mod: { default?: FdbBinding } & FdbBinding) => mod.default ?? mod,
     (error: unknown) => {
       throw missingLibraryError(error)
     },

@@ -1,28 +1,42 @@
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { isSyncError } from '../errors.js'
 import { openFdbStore } from './fdb-store.js'
 
-// Only meaningful where the client library is absent (as on the CI machine); where
-// libfdb_c is installed, opening succeeds and fdb-store.fdb.test.ts covers the store.
-const bindingLoads = await import('foundationdb').then(
-  () => true,
-  () => false,
-)
-if (bindingLoads) console.log('fdb-store: library-missing test skipped — libfdb_c loads here')
+const child = fileURLToPath(new URL('../test-support/open-fdb-child.ts', import.meta.url))
 
 describe('openFdbStore', () => {
-  it.skipIf(bindingLoads)(
-    'fails with fdb_library_missing and says how to install libfdb_c',
-    async () => {
-      const error: unknown = await openFdbStore({}).catch((e: unknown) => e)
-      expect(isSyncError(error, 'fdb_library_missing')).toBe(true)
-      const message = (error as Error).message
-      expect(message).toMatch(/libfdb_c\.so/)
-      expect(message).toMatch(/foundationdb-clients_7\.3\.\d+-1_amd64\.deb/)
-      expect(message).toMatch(/foundationdb@2\.0\.1/)
-      expect((error as Error).cause).toBeInstanceOf(Error)
-    },
-  )
+  it('fails with fdb_library_missing and says how to install libfdb_c', (ctx) => {
+    // In a process without the test double on LD_LIBRARY_PATH: what a machine without
+    // FoundationDB's client library sees.
+    const out = execFileSync(
+      process.execPath,
+      ['--conditions=@fdb-live/source', '--import', 'tsx', child],
+      {
+        cwd: path.dirname(child),
+        env: { ...process.env, LD_LIBRARY_PATH: '', FDB_CLUSTER_FILE: '/nonexistent' },
+        encoding: 'utf8',
+      },
+    )
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      opened?: boolean
+      code?: string
+      message?: string
+      hasCause?: boolean
+    }
+    if (result.opened || result.code !== 'fdb_library_missing') {
+      // A real libfdb_c is installed system-wide: the library is not missing here.
+      console.log(`fdb-store: library-missing test skipped — a libfdb_c loads without the double`)
+      ctx.skip()
+    }
+    expect(result.code).toBe('fdb_library_missing')
+    expect(result.message).toMatch(/libfdb_c\.so/)
+    expect(result.message).toMatch(/foundationdb-clients_7\.3\.\d+-1_amd64\.deb/)
+    expect(result.message).toMatch(/foundationdb@2\.0\.1/)
+    expect(result.hasCause).toBe(true)
+  })
 
   it('rejects maxWatches above FoundationDB’s limit before loading anything', async () => {
     const error: unknown = await openFdbStore({ maxWatches: 2_000_000 }).catch((e: unknown) => e)

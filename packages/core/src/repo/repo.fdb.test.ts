@@ -1,14 +1,13 @@
 import { describe } from 'vitest'
 import { openStore } from '../open-store.js'
+import { fdbTargetForTesting } from '../test-support/fdb-target.js'
 import { runRepoContract } from './repo-contract.js'
 
-const clusterFile = process.env['FDB_CLUSTER_FILE']
-if (!clusterFile) {
-  console.log(
-    'repo (FoundationDB): skipped — FDB_CLUSTER_FILE is not set (no FoundationDB cluster on this machine)',
-  )
-}
+const target = fdbTargetForTesting()
+if (!target.clusterFile) console.log(`repo: ${target.label}`)
 
-describe.skipIf(!clusterFile)('FoundationDB (needs FDB_CLUSTER_FILE)', () => {
-  runRepoContract('FoundationDB', () => openStore({ kind: 'fdb', clusterFile: clusterFile! }))
+describe.skipIf(!target.clusterFile)(`Repo on ${target.label}`, () => {
+  runRepoContract('FoundationDB', () =>
+    openStore({ kind: 'fdb', clusterFile: target.clusterFile! }),
+  )
 })
