@@ -25,6 +25,8 @@ export const SYNC_ERROR_CODES = {
   // Transactions and watches.
   transaction_conflict: 409,
   transaction_timeout: 408,
+  /** FoundationDB could not confirm whether a commit landed: read before writing again. */
+  commit_unknown: 503,
   watch_cancelled: 499,
   too_many_watches: 503,
   // The store itself.

@@ -13,8 +13,9 @@
 import type { Database } from 'foundationdb'
 import { SyncError } from '../errors.js'
 import { loadFdbBinding } from './fdb-binding.js'
-import { fdbErrorToSyncError, fdbOpenErrorToSyncError } from './fdb-errors.js'
-import { FdbKvTransaction, asBuffer } from './fdb-transaction.js'
+import { fdbOpenErrorToSyncError } from './fdb-errors.js'
+import { fdbTransact, sweepMarkers } from './fdb-transact.js'
+import { asBuffer } from './fdb-transaction.js'
 import type { WatchRegistry } from './fdb-watch.js'
 import type { KvStore, KvTransaction, TransactOptions } from './store.js'
 
@@ -53,6 +54,7 @@ const MAX_WATCHES_LIMIT = 1_000_000
 const DEFAULT_MAX_RETRIES = 100
 const DEFAULT_TIMEOUT_MS = 5000
 const DEFAULT_PING_TIMEOUT_MS = 2000
+const SWEEP_EVERY_MS = 10_000
 
 /**
  * Opens a FoundationDB database as a {@link KvStore}. Connecting is lazy (that is how
@@ -96,6 +98,7 @@ class FdbStore implements KvStore {
   readonly #watches: WatchRegistry = new Set()
   readonly #running = new Set<Promise<unknown>>()
   #closed = false
+  #lastSweep = Date.now()
 
   constructor(db: Database, pingTimeoutMs: number) {
     this.#db = db
@@ -108,29 +111,22 @@ class FdbStore implements KvStore {
       const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
       assertPositiveInteger('maxRetries', maxRetries, true)
       assertPositiveInteger('timeoutMs', timeoutMs)
-      const attempts: FdbKvTransaction[] = []
-      try {
-        // retry_limit and timeout are FoundationDB's own: onError gives up after that
-        // many retries, and the timeout counts from the first attempt, across retries.
-        return await this.#db.doTn(
-          (tn) => {
-            attempts.at(-1)?.abandon()
-            const tx = new FdbKvTransaction(tn, this.#watches)
-            attempts.push(tx)
-            return body(tx)
-          },
-          { retry_limit: maxRetries, timeout: timeoutMs },
-        )
-      } catch (error) {
-        attempts.at(-1)?.abandon()
-        throw fdbErrorToSyncError(error, {
-          operation: 'transaction',
-          maxRetries,
-          timeoutMs,
-          closed: this.#closed,
-        })
-      }
+      const result = await fdbTransact(this.#db, this.#watches, body, {
+        maxRetries,
+        timeoutMs,
+        closed: () => this.#closed,
+      })
+      this.#sweepNowAndThen()
+      return result
     })
+  }
+
+  /** Clears old commit markers (fdb-commit-marker.ts) at most every {@link SWEEP_EVERY_MS}. */
+  #sweepNowAndThen(): void {
+    const now = Date.now()
+    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#closed) return
+    this.#lastSweep = now
+    void this.#track(() => sweepMarkers(this.#db))
   }
 
   ping(): Promise<void> {

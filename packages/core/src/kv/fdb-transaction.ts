@@ -6,7 +6,6 @@
 import type { Transaction } from 'foundationdb'
 import { SyncError } from '../errors.js'
 import { VERSIONSTAMP_BYTES } from '../version.js'
-import { fdbFailureToSyncError } from './fdb-errors.js'
 import { FdbKvWatch, type WatchRegistry } from './fdb-watch.js'
 import type { KvEntry, KvTransaction, KvWatch, RangeOptions } from './store.js'
 
@@ -25,6 +24,10 @@ export class FdbKvTransaction implements KvTransaction {
   readonly #tn: Transaction
   readonly #registry: WatchRegistry
   readonly #watches: FdbKvWatch[] = []
+  #stamp:
+    { promise: Promise<Uint8Array>; settle: (stamp: Uint8Array | SyncError) => void } | undefined
+  /** True once the body wrote anything: only then is there a commit to stamp (and mark). */
+  wrote = false
 
   constructor(tn: Transaction, registry: WatchRegistry) {
     this.#tn = tn
@@ -58,14 +61,17 @@ export class FdbKvTransaction implements KvTransaction {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
+    this.wrote = true
     this.#tn.set(asBuffer(key), asBuffer(value))
   }
 
   clear(key: Uint8Array): void {
+    this.wrote = true
     this.#tn.clear(asBuffer(key))
   }
 
   clearRange(start: Uint8Array, end: Uint8Array): void {
+    this.wrote = true
     if (Buffer.compare(start, end) >= 0) return
     this.#tn.clearRange(asBuffer(start), asBuffer(end))
   }
@@ -80,6 +86,7 @@ export class FdbKvTransaction implements KvTransaction {
     }
     // SetVersionstampedValue's parameter is the value followed by the stamp's offset as a
     // 4-byte little-endian integer; the binding's Raw variant passes it through unchanged.
+    this.wrote = true
     const param = Buffer.alloc(value.length + OFFSET_BYTES)
     param.set(value, 0)
     param.writeUInt32LE(offset, value.length)
@@ -93,20 +100,36 @@ export class FdbKvTransaction implements KvTransaction {
   }
 
   getVersionstamp(): Promise<Uint8Array> {
-    // `{ promise }` rather than a bare promise in the binding, so that it cannot be
-    // awaited by accident inside the body; it settles after the commit.
-    const stamp = this.#tn.getVersionstamp().promise.then(
-      (bytes): Uint8Array => bytes,
-      (error: unknown) => {
-        throw fdbFailureToSyncError(error, { operation: 'getVersionstamp' })
-      },
+    // Settled by the store once it knows how this attempt ended, which after a
+    // commit_unknown_result can be a later attempt's finding (fdb-commit-marker.ts).
+    if (this.#stamp === undefined) {
+      let settle!: (stamp: Uint8Array | SyncError) => void
+      const promise = new Promise<Uint8Array>((resolve, reject) => {
+        settle = (stamp) => (stamp instanceof SyncError ? reject(stamp) : resolve(stamp))
+      })
+      promise.catch(() => undefined)
+      this.#stamp = { promise, settle }
+    }
+    return this.#stamp.promise
+  }
+
+  /** This attempt committed, with that versionstamp (undefined: it wrote nothing). */
+  committed(stamp: Uint8Array | undefined): void {
+    this.#stamp?.settle(
+      stamp ??
+        new SyncError(
+          'invalid_request',
+          'This transaction wrote nothing, so it has no versionstamp (FoundationDB error 2021).',
+        ),
     )
-    stamp.catch(() => undefined)
-    return stamp
   }
 
   /** Cancels the watches of this attempt: it was superseded by a retry, or it failed. */
-  abandon(): void {
+  abandon(reason?: SyncError): void {
     for (const watch of this.#watches) watch.cancel()
+    this.#stamp?.settle(
+      reason ??
+        new SyncError('transaction_conflict', 'This attempt was retried; it did not commit.'),
+    )
   }
 }
