@@ -31,11 +31,51 @@ export const SYNC_ERROR_CODES = {
   store_closed: 503,
   store_unavailable: 503,
   data_dir_unavailable: 500,
+  store_not_found: 404,
   fdb_library_missing: 500,
   internal: 500,
 } as const
 
 export type SyncErrorCode = keyof typeof SYNC_ERROR_CODES
+
+/**
+ * Whether waiting and trying the same thing again can succeed, per error code: the one
+ * answer the gateway's watches and reads, `watchRecord` and the browser client all use.
+ * `true` for a store that is briefly away or busy; `false` when the caller must change
+ * something (bad input, a full watch budget, a closed store) or for a bug (`internal`),
+ * which retrying would only hide. Retry with `backoffDelayMs` (retry.ts).
+ */
+export const RETRYABLE_CODES: { readonly [C in SyncErrorCode]: boolean } = {
+  invalid_tenant: false,
+  invalid_schema: false,
+  invalid_id: false,
+  invalid_value: false,
+  invalid_version: false,
+  invalid_request: false,
+  invalid_config: false,
+  validation_failed: false,
+  value_too_large: false,
+  payload_too_large: false,
+  too_many_subscriptions: false,
+  unsupported_media_type: false,
+  method_not_allowed: false,
+  route_not_found: false,
+  not_found: false,
+  already_exists: false,
+  transaction_conflict: true,
+  transaction_timeout: true,
+  watch_cancelled: false,
+  // Frees up only when other subscribers leave: report it rather than wait silently.
+  too_many_watches: false,
+  store_closed: false,
+  store_unavailable: true,
+  // A store that is missing or unreadable now may be mounted, created or fixed later: a
+  // gateway waits for it, a one-shot command reports it.
+  data_dir_unavailable: true,
+  store_not_found: true,
+  fdb_library_missing: false,
+  internal: false,
+}
 
 /** Options for {@link SyncError}. */
 export interface SyncErrorOptions {
@@ -59,6 +99,11 @@ export class SyncError extends Error {
   /** The HTTP status that goes with this error's code. */
   get httpStatus(): number {
     return SYNC_ERROR_CODES[this.code]
+  }
+
+  /** True when retrying the same operation unchanged may succeed (see `RETRYABLE_CODES`). */
+  get retryable(): boolean {
+    return RETRYABLE_CODES[this.code]
   }
 
   /** The wire shape: `{ error: { code, message } }`. */

@@ -1,4 +1,5 @@
 import { SyncError } from '../errors.js'
+import { backoffDelayMs, wait } from '../retry.js'
 import { commitAttempt } from './lmdb-commit.js'
 import { dataDirUnavailable, openLmdbDatabases, readCounter } from './lmdb-env.js'
 import type { LmdbDatabases } from './lmdb-env.js'
@@ -38,7 +39,8 @@ export function openLmdbStore(options: LmdbStoreOptions): Promise<KvStore> {
 
 type Attempt<T> = { committed: true; value: T } | { committed: false }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+/** Conflicting writers retry quickly: their transactions are short. */
+const CONFLICT_BACKOFF = { baseDelayMs: 1, maxDelayMs: 20 }
 
 class LmdbStore implements KvStore {
   readonly kind: StoreKind = 'embedded'
@@ -81,8 +83,8 @@ class LmdbStore implements KvStore {
           `The transaction conflicted ${attempt + 1} times (maxRetries ${maxRetries}): retry later, or make transactions smaller.`,
         )
       }
-      // Jittered exponential backoff, so that conflicting writers drift apart.
-      await sleep(Math.random() * Math.min(20, 2 ** attempt))
+      // Jittered, so that conflicting writers drift apart.
+      await wait(backoffDelayMs(attempt, CONFLICT_BACKOFF))
       if (performance.now() > deadline) throw timeoutError(timeoutMs)
     }
   }
