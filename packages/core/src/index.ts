@@ -24,5 +24,6 @@ export type {
   SyncRecord,
   TenantRepo,
   WatchRecordOptions,
+  WatchedState,
   WriteResult,
 } from './repo/types.js'

@@ -11,6 +11,7 @@ import type {
   SyncRecord,
   TenantRepo,
   WatchRecordOptions,
+  WatchedState,
   WriteResult,
 } from './types.js'
 import { watchRecord } from './watch-record.js'
@@ -59,6 +60,13 @@ class Tenant implements TenantRepo {
 
   getState<T>(schema: Schema<T>, id: string): Promise<RecordState<T>> {
     return this.transact((tx) => tx.getState(schema, id))
+  }
+
+  readAndWatch<T>(schema: Schema<T>, id: string): Promise<WatchedState<T>> {
+    return this.transact(async (tx) => ({
+      state: await tx.getState(schema, id),
+      watch: tx.watch(schema, id),
+    }))
   }
 
   put<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult> {

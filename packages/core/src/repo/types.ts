@@ -52,6 +52,13 @@ export interface RepoTransaction {
   committedVersion(): Promise<Version>
 }
 
+/** A record's state and a watch registered in the same transaction as the read. */
+export interface WatchedState<T> {
+  state: RecordState<T>
+  /** Fires on any commit after the read that changes the record. */
+  watch: RecordWatch
+}
+
 /** Options for {@link TenantRepo.watch}. */
 export interface WatchRecordOptions {
   /** Stops the iteration. */
@@ -70,6 +77,12 @@ export interface TenantRepo {
   update<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult>
   /** Deletes the record. Resolves `null` when it did not exist (nothing is written). */
   delete(schema: Schema<unknown>, id: string): Promise<WriteResult | null>
+  /**
+   * Reads the record and registers a watch on it in ONE transaction, so no write between
+   * the read and the watch is missed: the one place that rule is written. Re-arm after a
+   * fire by calling it again (a fire only means "go and look").
+   */
+  readAndWatch<T>(schema: Schema<T>, id: string): Promise<WatchedState<T>>
   /** Runs `body` in one transaction, retried on conflict (so concurrent likes are never lost). */
   transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R>
   /**
