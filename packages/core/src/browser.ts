@@ -15,6 +15,9 @@ export type { SyncErrorCode, SyncErrorOptions } from './errors.js'
 export { STORE_BACKOFF, backoffDelayMs, retrying, wait } from './retry.js'
 export type { BackoffOptions, RetryingOptions } from './retry.js'
 
+export { assertEpoch, isEpoch } from './epoch.js'
+export type { Epoch } from './epoch.js'
+
 export { defineSchema, assertSchemaName } from './schema.js'
 export type { Schema, SchemaOptions, SchemaType } from './schema.js'
 

@@ -235,6 +235,25 @@ export function runRepoContract(
       expect(failures).toBeLessThan(0)
     })
 
+    it('has one epoch per store: created by the first readers (who agree), kept, and new after a reset', async () => {
+      const epochRoot = `${root}-epoch`
+      const epochRepo = createRepo(store, { root: epochRoot })
+      const reset = () =>
+        store.transact((tx) => {
+          tx.clearRange(pack([epochRoot]), Buffer.concat([pack([epochRoot]), Buffer.from([0xff])]))
+          return Promise.resolve()
+        })
+      const first = await Promise.all(Array.from({ length: 5 }, () => epochRepo.epoch()))
+      expect(new Set(first).size).toBe(1)
+      expect(first[0]).toMatch(/^[0-9a-f]{32}$/)
+      expect(await epochRepo.tenant('a').transact((tx) => tx.epoch())).toBe(first[0])
+      await reset()
+      const after = await epochRepo.epoch()
+      expect(after).toMatch(/^[0-9a-f]{32}$/)
+      expect(after).not.toBe(first[0])
+      await reset()
+    })
+
     it('round-trips any JSON value', async () => {
       t = fresh()
       const Any = defineSchema<unknown>('any')

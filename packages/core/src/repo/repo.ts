@@ -3,6 +3,7 @@ import type { KvStore, TransactOptions } from '../kv/store.js'
 import { assertTenant } from '../names.js'
 import type { Schema } from '../schema.js'
 import { TenantTransaction } from './repo-transaction.js'
+import { readOrCreateEpoch } from './store-epoch.js'
 import type {
   RecordState,
   Repo,
@@ -32,7 +33,12 @@ export function createRepo(store: KvStore, options: RepoOptions = {}): Repo {
       `Invalid repo root ${JSON.stringify(root)}: use a non-empty string.`,
     )
   }
-  return { store, root, tenant: (name) => new Tenant(store, root, name) }
+  return {
+    store,
+    root,
+    tenant: (name) => new Tenant(store, root, name),
+    epoch: () => store.transact((tx) => readOrCreateEpoch(tx, root)),
+  }
 }
 
 class Tenant implements TenantRepo {

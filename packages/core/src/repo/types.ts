@@ -1,3 +1,4 @@
+import type { Epoch } from '../epoch.js'
 import type { KvStore, KvWatch, TransactOptions } from '../kv/store.js'
 import type { Schema } from '../schema.js'
 import type { Version } from '../version.js'
@@ -50,6 +51,8 @@ export interface RepoTransaction {
   watch(schema: Schema<unknown>, id: string): RecordWatch
   /** The version this transaction's writes get; resolves after it commits. */
   committedVersion(): Promise<Version>
+  /** The store's epoch (see {@link Repo.epoch}), read in this transaction. */
+  epoch(): Promise<Epoch>
 }
 
 /** A record's state and a watch registered in the same transaction as the read. */
@@ -111,4 +114,9 @@ export interface Repo {
   readonly root: string
   /** The records of one tenant; throws `invalid_tenant` for an invalid name. */
   tenant(name: string): TenantRepo
+  /**
+   * The store's epoch under this root, created (once, in a "read; if absent write"
+   * transaction) by the first caller. Versions only compare within one epoch.
+   */
+  epoch(): Promise<Epoch>
 }
