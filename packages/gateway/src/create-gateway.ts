@@ -1,4 +1,4 @@
-import { createRepo, type KvStore, type Repo } from '@fdb-live/core'
+import { SyncError, createRepo, retrying, type KvStore, type Repo } from '@fdb-live/core'
 import cors from 'cors'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
@@ -17,6 +17,12 @@ export const DEFAULT_CORS_ORIGINS: readonly string[] = [
   'http://localhost:5173',
   'http://127.0.0.1:5173',
 ]
+
+/**
+ * Tries of a read a request waits on (≈ 0.2 s of backoff at most) before it answers that
+ * the store is unavailable; the client then retries on its own schedule.
+ */
+const STORE_READ_ATTEMPTS = 3
 
 /** Options for {@link createGateway}. */
 export interface GatewayOptions {
@@ -50,7 +56,11 @@ export interface GatewayOptions {
   maxSubscriptionsPerStream?: number
   /** Largest request body accepted. @default 1048576 (1 MiB) */
   bodyLimitBytes?: number
-  /** The reconnection delay sent to clients in the stream's `retry:` line. @default 2000 */
+  /**
+   * The reconnection delay sent to clients in the stream's `retry:` line. Each stream gets
+   * its own value, uniformly within ±50 % of this one, so clients do not return in step.
+   * @default 2000
+   */
   retryMs?: number
   /**
    * Where structured logs go.
@@ -98,19 +108,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors({
       origin: origins === '*' ? '*' : [...origins],
       methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      exposedHeaders: ['ETag'],
+      exposedHeaders: ['ETag', 'FDB-Live-Epoch'],
       maxAge: 600,
     }),
   )
   app.use(healthRoutes(store))
-  app.use(recordRoutes(repo))
+  app.use(recordRoutes(repo, STORE_READ_ATTEMPTS))
   app.use(
     streamRoutes({
       hub,
       metrics,
       logger,
       streams,
-      isClosing: () => closing,
+      unavailable: () =>
+        closing
+          ? new SyncError('store_unavailable', 'The gateway is shutting down; retry.')
+          : undefined,
+      epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
       heartbeatIntervalMs,
       stalledStreamTimeoutMs: options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs,
       retryMs: options.retryMs ?? 2000,

@@ -85,15 +85,16 @@ describe('GET /v1/healthz', () => {
 })
 
 describe('GET /v1/tenants/:tenant/records/:schema/:id', () => {
-  it('returns the record with its version as ETag, and 304 for If-None-Match', async () => {
+  it('returns the record with its version and the epoch as ETag, and 304 for If-None-Match', async () => {
     await using gw = await startTestGateway()
     const { version } = await gw.repo.tenant('acme').put(Quote, 'a/b', { text: 'hi' })
     const url = `${gw.url}/v1/tenants/acme/records/quotes/${encodeURIComponent('a/b')}`
     const res = await request(url)
+    const epoch = await gw.repo.epoch()
     expect(res.status).toBe(200)
-    expect(res.headers.etag).toBe(`"${version}"`)
-    expect(res.json()).toEqual({ id: 'a/b', version, value: { text: 'hi' } })
-    const notModified = await request(url, { headers: { 'If-None-Match': `"${version}"` } })
+    expect(res.headers.etag).toBe(`"${version}-${epoch}"`)
+    expect(res.json()).toEqual({ id: 'a/b', version, value: { text: 'hi' }, epoch })
+    const notModified = await request(url, { headers: { 'If-None-Match': res.headers.etag! } })
     expect(notModified.status).toBe(304)
     expect(notModified.body).toBe('')
     const stale = await request(url, { headers: { 'If-None-Match': '"00000000000000000001"' } })
@@ -345,14 +346,14 @@ describe('CORS', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined()
   })
 
-  it('uses the configured origins and exposes ETag', async () => {
+  it('uses the configured origins and exposes ETag and the epoch header', async () => {
     await using gw = await startTestGateway({ corsOrigins: ['https://app.example'] })
     await gw.repo.tenant('acme').put(Quote, 'a', { text: 'x' })
     const res = await request(`${gw.url}/v1/tenants/acme/records/quotes/a`, {
       headers: { Origin: 'https://app.example' },
     })
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example')
-    expect(res.headers['access-control-expose-headers']).toBe('ETag')
+    expect(res.headers['access-control-expose-headers']).toBe('ETag,FDB-Live-Epoch')
   })
 })
 

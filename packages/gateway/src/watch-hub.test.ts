@@ -90,7 +90,7 @@ describe('the watch hub', () => {
     await using gw = await startTestGateway({
       wrapStore: (store) => {
         const faulty = faultyStoreForTesting(store)
-        faulty.failTransactions(2)
+        faulty.failReads(2, 'flaky')
         return faulty
       },
     })
@@ -118,7 +118,7 @@ describe('the watch hub', () => {
     const url = `${gw.url}/v1/tenants/acme/stream?sub=quotes/shared`
     using first = await openSseForTesting(url)
     await first.waitFor((e) => e.event === 'synced')
-    faulty.failTransactions(2)
+    faulty.failReads(2, 'shared')
     using second = await openSseForTesting(url)
     await second.waitFor((e) => e.event === 'synced')
     expect(second.events.filter((e) => e.event === 'error')).toEqual([])

@@ -4,6 +4,11 @@ import { SyncError, type KvStore, type KvTransaction, type SyncErrorCode } from 
 export interface FaultyStoreForTesting extends KvStore {
   /** The next `count` transactions reject with `code` before their body runs. */
   failTransactions(count: number, code?: SyncErrorCode): void
+  /**
+   * The next `count` reads of a key that `mentions` (its bytes contain that text, e.g. a
+   * record id) throw `code`, failing their transaction.
+   */
+  failReads(count: number, mentions: string, code?: SyncErrorCode): void
   /** The next `count` watches registered reject with `code` instead of firing. */
   failWatches(count: number, code?: SyncErrorCode): void
   /** Runs once, inside the next transaction, right after its first read. */
@@ -16,11 +21,16 @@ export interface FaultyStoreForTesting extends KvStore {
 export function faultyStoreForTesting(store: KvStore): FaultyStoreForTesting {
   let failTx: { count: number; code: SyncErrorCode } = { count: 0, code: 'store_unavailable' }
   let failWatch: { count: number; code: SyncErrorCode } = { count: 0, code: 'store_unavailable' }
+  let failRead = { count: 0, mentions: Buffer.alloc(0), code: 'store_unavailable' as SyncErrorCode }
   let readHook: (() => Promise<void>) | undefined
   const injected = (code: SyncErrorCode) => new SyncError(code, 'injected fault')
 
   const wrapTx = (tx: KvTransaction): KvTransaction => ({
     get: async (key) => {
+      if (failRead.count > 0 && Buffer.from(key).includes(failRead.mentions)) {
+        failRead.count -= 1
+        throw injected(failRead.code)
+      }
       const value = await tx.get(key)
       const hook = readHook
       readHook = undefined
@@ -60,6 +70,8 @@ export function faultyStoreForTesting(store: KvStore): FaultyStoreForTesting {
         : Promise.reject(injected(faulty.pingFailure)),
     close: () => store.close(),
     failTransactions: (count, code = 'store_unavailable') => (failTx = { count, code }),
+    failReads: (count, mentions, code = 'store_unavailable') =>
+      (failRead = { count, mentions: Buffer.from(mentions), code }),
     failWatches: (count, code = 'store_unavailable') => (failWatch = { count, code }),
     afterNextRead: (hook) => (readHook = hook),
   }
