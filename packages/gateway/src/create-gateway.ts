@@ -112,7 +112,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxAge: 600,
     }),
   )
-  app.use(healthRoutes(store))
+  app.use(healthRoutes(store, logger))
   app.use(recordRoutes(repo, STORE_READ_ATTEMPTS))
   app.use(
     streamRoutes({

@@ -68,7 +68,7 @@ async function expectServing(gw: TestGateway): Promise<void> {
 }
 
 describe('GET /v1/healthz', () => {
-  it('answers 200 with the store kind, and 503 once the store is gone', async () => {
+  it("answers 200 with the store kind, and 503 once the store is gone, without the store's own message", async () => {
     await using gw = await startTestGateway()
     const ok = await request(`${gw.url}/v1/healthz`)
     expect(ok.status).toBe(200)
@@ -81,6 +81,8 @@ describe('GET /v1/healthz', () => {
       store: 'embedded',
       error: { code: 'store_unavailable' },
     })
+    // The store's message can name paths or cluster addresses: it belongs in the log.
+    expect(down.body).not.toContain('open it again')
   })
 })
 

@@ -11,8 +11,14 @@ import type { KvStore, KvTransaction, StoreKind, TransactOptions } from './store
 
 /** Options for {@link openLmdbStore}. */
 export interface LmdbStoreOptions {
-  /** The data directory; created if missing. Several processes may open it at once. */
+  /** The data directory. Several processes may open it at once. */
   dataDir: string
+  /**
+   * Create the store when `dataDir` holds none (and the directory when it is missing).
+   * Otherwise opening a directory without a store rejects with `store_not_found`.
+   * @default false
+   */
+  create?: boolean
   /** Most outstanding watches of this handle, as FoundationDB's `max_watches`. @default 10000 */
   maxWatches?: number
   /**
@@ -27,7 +33,8 @@ export interface LmdbStoreOptions {
 /**
  * Opens the embedded store: LMDB in `dataDir`, durable, shared by every process that
  * opens the same directory (a commit in one fires the watches of the others).
- * Rejects with `data_dir_unavailable` when the directory cannot be opened.
+ * Rejects with `store_not_found` when there is no store and `create` is not set, and with
+ * `data_dir_unavailable` when the directory cannot be opened.
  */
 export function openLmdbStore(options: LmdbStoreOptions): Promise<KvStore> {
   try {
@@ -53,7 +60,7 @@ class LmdbStore implements KvStore {
 
   constructor(options: LmdbStoreOptions) {
     const { dataDir, pollIntervalMs = 1000 } = options
-    this.dbs = openLmdbDatabases(dataDir)
+    this.dbs = openLmdbDatabases(dataDir, options.create ?? false)
     this.snapshots = new SnapshotSource(this.dbs.root)
     this.changeLogSize = Math.max(1, options.changeLogSize ?? 10_000)
     this.registry = new WatchRegistry(options.maxWatches ?? 10_000, (count) =>

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander'
 import { DEFAULT_CORS_ORIGINS } from '../create-gateway.js'
 import { createLogger } from '../logger.js'
+import { openStoreInBackground } from '../background-store.js'
 import { startGateway } from '../server.js'
 import {
   addStoreOptions,
@@ -42,7 +43,13 @@ export function gatewayCommand(): Command {
     )
   return addStoreOptions(command).action(async (flags: GatewayFlags) => {
     const logger = createLogger()
-    const store = await openStoreFromFlags(flags)
+    const store = openStoreInBackground({
+      kind: flags.store,
+      open: () => openStoreFromFlags(flags),
+      logger,
+    })
+    // Bad configuration still fails at once; a store that is only missing or away is waited for.
+    await store.firstAttempt
     const origins = flags.corsOrigin
     const running = await startGateway({
       store,

@@ -42,6 +42,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const store = await openStore({
     kind: 'embedded',
     dataDir,
+    create: true,
     ...(maxWatches === undefined ? {} : { maxWatches }),
   })
   const repo = createRepo(store)
