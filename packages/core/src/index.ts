@@ -11,6 +11,7 @@ export type {
   KvWatch,
   RangeOptions,
   StoreKind,
+  StoreStatus,
   TransactOptions,
 } from './kv/store.js'
 

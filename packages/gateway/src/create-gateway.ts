@@ -93,7 +93,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const repo =
     options.repo ?? createRepo(store, options.root === undefined ? {} : { root: options.root })
   const logger = options.logger ?? createLogger()
-  const metrics = createGatewayMetrics()
+  const metrics = createGatewayMetrics({ storeStatus: () => store.status?.() })
   const hub = new WatchHub({ repo, metrics, logger })
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()

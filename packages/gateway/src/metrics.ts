@@ -1,3 +1,4 @@
+import type { StoreStatus } from '@fdb-live/core'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /**
@@ -34,6 +35,8 @@ export interface GatewayMetrics {
 export interface GatewayMetricsOptions {
   /** Also collect Node.js process metrics (heap, event loop lag…). @default true */
   processMetrics?: boolean
+  /** The store's health details, read at each scrape (`KvStore.status`). */
+  storeStatus?: () => StoreStatus | undefined
 }
 
 const PREFIX = 'fdb_live_gateway_'
@@ -44,6 +47,15 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX })
   const registers = [registry]
   let pendingPeak = 0
+  const { storeStatus } = options
+  new Gauge({
+    name: `${PREFIX}store_commit_wakeups_polling`,
+    help: "1 while the embedded store cannot watch commits.notify: other processes' changes then arrive only with the safety poll (up to 1 s late).",
+    registers,
+    collect() {
+      this.set(storeStatus?.()?.commitWakeups === 'poll' ? 1 : 0)
+    },
+  })
   return {
     notePending(size) {
       if (size > pendingPeak) pendingPeak = size

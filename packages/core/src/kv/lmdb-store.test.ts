@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { isSyncError } from '../errors.js'
 import { openLmdbStore } from './lmdb-store.js'
 import { startKvChildForTesting } from '../test-support/kv-child-process.js'
@@ -92,6 +92,65 @@ describe('embedded (LMDB) store', () => {
     const created = await openLmdbStore({ dataDir, create: true })
     await created.close()
     await (await openLmdbStore({ dataDir })).close()
+  })
+
+  describe('when commits.notify cannot be watched', () => {
+    const key = Buffer.from('k')
+    const arm = (store: KvStore) =>
+      store.transact(async (tx) => {
+        await tx.get(key)
+        return { watch: tx.watch(key) }
+      })
+    const write = (store: KvStore, value: string) =>
+      store.transact(bodyOf((tx) => tx.set(key, Buffer.from(value))))
+    afterEach(() => vi.restoreAllMocks())
+
+    it('arms the first watch anyway, falls back to polling, leaks no slot, and returns to notification', async () => {
+      const dataDir = tempDir()
+      const store = await openLmdbStore({
+        dataDir,
+        create: true,
+        maxWatches: 1,
+        pollIntervalMs: 50,
+      })
+      fs.unlinkSync(path.join(dataDir, 'commits.notify'))
+      // fs.watch on a missing file throws ENOENT, as EMFILE or ENOSPC would.
+      const realWatch = fs.watch
+      const failing = vi.spyOn(fs, 'watch').mockImplementation(() => {
+        throw Object.assign(new Error('ENOSPC: inotify watch limit reached'), { code: 'ENOSPC' })
+      })
+      const first = await arm(store)
+      expect(store.status?.()).toEqual({ commitWakeups: 'poll' })
+      const writer = await openLmdbStore({ dataDir })
+      await write(writer, 'one')
+      expect(await within(first.watch.changed, 5_000, 'the polled watch')).toBe(true)
+      // The slot came back: maxWatches is 1.
+      const second = await arm(store)
+      failing.mockImplementation(realWatch)
+      await vi.waitFor(() => expect(store.status?.()).toEqual({ commitWakeups: 'notify' }))
+      second.watch.cancel()
+      expect(await second.watch.changed).toBe(false)
+      await writer.close()
+      await store.close()
+    })
+
+    it('follows a commits.notify that was deleted while watched: other processes still wake watches at once', async () => {
+      const dataDir = tempDir()
+      // No safety poll within the test: the change must come through the notification.
+      const store = await openLmdbStore({ dataDir, create: true, pollIntervalMs: 3_600_000 })
+      const before = await arm(store)
+      const writer = await openLmdbStore({ dataDir })
+      await write(writer, 'one')
+      expect(await within(before.watch.changed, 5_000, 'the first fire')).toBe(true)
+      const armed = await arm(store)
+      fs.unlinkSync(path.join(dataDir, 'commits.notify'))
+      // Another process starts after the deletion: its commits touch a new file.
+      const later = await openLmdbStore({ dataDir })
+      await vi.waitFor(() => expect(fs.existsSync(path.join(dataDir, 'commits.notify'))).toBe(true))
+      await write(later, 'two')
+      expect(await within(armed.watch.changed, 5_000, 'the fire after the deletion')).toBe(true)
+      await Promise.all([writer.close(), later.close(), store.close()])
+    })
   })
 
   it('rejects watches beyond maxWatches with too_many_watches, and frees slots as they settle', async () => {

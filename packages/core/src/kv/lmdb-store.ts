@@ -7,7 +7,7 @@ import { CommitNotifier } from './lmdb-notifier.js'
 import { SnapshotSource } from './lmdb-snapshots.js'
 import { LmdbTransaction } from './lmdb-transaction.js'
 import { WatchRegistry } from './lmdb-watch-registry.js'
-import type { KvStore, KvTransaction, StoreKind, TransactOptions } from './store.js'
+import type { KvStore, KvTransaction, StoreKind, StoreStatus, TransactOptions } from './store.js'
 
 /** Options for {@link openLmdbStore}. */
 export interface LmdbStoreOptions {
@@ -94,6 +94,10 @@ class LmdbStore implements KvStore {
       await wait(backoffDelayMs(attempt, CONFLICT_BACKOFF))
       if (performance.now() > deadline) throw timeoutError(timeoutMs)
     }
+  }
+
+  status(): StoreStatus {
+    return { commitWakeups: this.notifier.wakeups }
   }
 
   ping(): Promise<void> {

@@ -43,6 +43,11 @@ export function gatewayCommand(): Command {
     )
   return addStoreOptions(command).action(async (flags: GatewayFlags) => {
     const logger = createLogger()
+    // The embedded store reports a degraded commit notification as a process warning.
+    process.on('warning', (warning) => {
+      const { code } = warning as Error & { code?: unknown }
+      logger.warn({ code }, warning.message)
+    })
     const store = openStoreInBackground({
       kind: flags.store,
       open: () => openStoreFromFlags(flags),
