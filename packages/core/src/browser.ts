@@ -9,6 +9,7 @@ export {
   RETRYABLE_CODES,
   isSyncError,
   isSyncErrorCode,
+  quoteInput,
   toSyncError,
 } from './errors.js'
 export type { SyncErrorCode, SyncErrorOptions } from './errors.js'

@@ -1,4 +1,4 @@
-import { SyncError } from './errors.js'
+import { SyncError, quoteInput } from './errors.js'
 
 /**
  * The identity of one store's life: 32 lowercase hex characters (16 random bytes), created
@@ -18,10 +18,9 @@ export function isEpoch(value: unknown): value is Epoch {
 /** Throws `invalid_request` unless `value` is an {@link Epoch}. */
 export function assertEpoch(value: unknown): asserts value is Epoch {
   if (!isEpoch(value)) {
-    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value
     throw new SyncError(
       'invalid_request',
-      `Invalid epoch ${shown}: expected 32 lowercase hex characters, as the gateway sent it.`,
+      `Invalid epoch ${quoteInput(value)}: expected 32 lowercase hex characters, as the gateway sent it.`,
     )
   }
 }

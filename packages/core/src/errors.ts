@@ -19,6 +19,7 @@ export const SYNC_ERROR_CODES = {
   unsupported_media_type: 415,
   method_not_allowed: 405,
   route_not_found: 404,
+  headers_too_large: 431,
   // Record state.
   not_found: 404,
   already_exists: 409,
@@ -60,6 +61,7 @@ export const RETRYABLE_CODES: { readonly [C in SyncErrorCode]: boolean } = {
   unsupported_media_type: false,
   method_not_allowed: false,
   route_not_found: false,
+  headers_too_large: false,
   not_found: false,
   already_exists: false,
   transaction_conflict: true,
@@ -120,6 +122,17 @@ export function isSyncError(value: unknown, code?: SyncErrorCode): value is Sync
 /** True when `code` is a known {@link SyncErrorCode} (for errors parsed off the wire). */
 export function isSyncErrorCode(code: unknown): code is SyncErrorCode {
   return typeof code === 'string' && Object.hasOwn(SYNC_ERROR_CODES, code)
+}
+
+/**
+ * A piece of caller input for an error message, cut to a short prefix: a message that
+ * echoed its input in full would turn a 900 KB id into a 900 KB answer (and a log line).
+ */
+export function quoteInput(value: unknown, maxChars = 64): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  if (text.length <= maxChars) return typeof value === 'string' ? JSON.stringify(value) : text
+  const head = text.slice(0, maxChars)
+  return `${typeof value === 'string' ? JSON.stringify(head) : head}… (${text.length} characters)`
 }
 
 /**

@@ -190,6 +190,25 @@ describe('bad requests get a 4xx JSON error and the gateway keeps serving', () =
       code: 'unsupported_media_type',
     },
     {
+      // body-parser would decode it and answer 400 with the garbled body quoted.
+      name: 'a body declared in another charset than UTF-8',
+      send: (gw) =>
+        request(`${gw.url}/v1/tenants/acme/stream`, {
+          method: 'POST',
+          body: Buffer.from('{"subscriptions":[]}', 'utf16le'),
+          headers: { 'Content-Type': 'application/json; charset=utf-16' },
+        }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      // Node's own answer is a bare 431 status line without a body.
+      name: 'a request line over the header limit',
+      send: (gw) => request(`${gw.url}/v1/tenants/acme/stream?${'sub=quotes/a&'.repeat(2000)}`),
+      status: 431,
+      code: 'headers_too_large',
+    },
+    {
       name: 'more subscriptions than the limit',
       send: (gw) =>
         postJson(
@@ -290,6 +309,18 @@ describe('bad requests get a 4xx JSON error and the gateway keeps serving', () =
       await expectServing(gw)
     })
   }
+
+  it('quotes only a short prefix of the input in an error: a 900 KB bad id gets a short answer', async () => {
+    await using gw = await startTestGateway()
+    const id = `\u0001${'x'.repeat(900_000)}`
+    const res = await postJson(
+      `${gw.url}/v1/tenants/acme/stream`,
+      JSON.stringify({ subscriptions: [{ schema: 'quotes', id }] }),
+    )
+    expect(res.status).toBe(400)
+    expect(res.json()).toMatchObject({ error: { code: 'invalid_id' } })
+    expect(res.body.length).toBeLessThan(1000)
+  })
 
   it('lists the allowed methods on 405', async () => {
     await using gw = await startTestGateway()

@@ -4,6 +4,7 @@ import {
   assertId,
   assertSchemaName,
   assertVersion,
+  quoteInput,
   type Epoch,
   type Version,
 } from '@fdb-live/core'
@@ -74,7 +75,8 @@ export function parseSubscriptionQuery(rawQuery: string, limit: number): StreamS
     limit,
     values.map((raw) => {
       const slash = raw.indexOf('/')
-      if (slash < 0) throw invalid(`Invalid sub=${raw}: expected <schema>/<id>[@<version>].`)
+      if (slash < 0)
+        throw invalid(`Invalid sub=${quoteInput(raw)}: expected <schema>/<id>[@<version>].`)
       const at = raw.lastIndexOf('@')
       const hasSince = at > slash
       const schema = decode(raw.slice(0, slash))
@@ -113,7 +115,7 @@ function decode(part: string): string {
   try {
     return decodeURIComponent(part)
   } catch {
-    throw invalid(`Invalid percent-encoding in ${JSON.stringify(part)}.`)
+    throw invalid(`Invalid percent-encoding in ${quoteInput(part)}.`)
   }
 }
 

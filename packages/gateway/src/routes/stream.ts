@@ -1,4 +1,4 @@
-import { SyncError, assertTenant, toSyncError, type Epoch } from '@fdb-live/core'
+import { SyncError, assertTenant, quoteInput, toSyncError, type Epoch } from '@fdb-live/core'
 import express, { Router, type Request, type RequestHandler, type Response } from 'express'
 import type { Logger } from 'pino'
 import { methodNotAllowed } from '../http-errors.js'
@@ -55,7 +55,15 @@ export function streamRoutes(options: StreamRouteOptions): Router {
     if (type === false) {
       throw new SyncError(
         'unsupported_media_type',
-        `Content-Type ${JSON.stringify(req.get('Content-Type')?.slice(0, 100))} is not supported; use application/json.`,
+        `Content-Type ${quoteInput(req.get('Content-Type'))} is not supported; use application/json.`,
+      )
+    }
+    // The body parser would decode UTF-16 and report the garbled result as malformed JSON.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('Content-Type') ?? '')?.[1]
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      throw new SyncError(
+        'unsupported_media_type',
+        `charset ${quoteInput(charset)} is not supported; send UTF-8 application/json.`,
       )
     }
     next()
