@@ -3,6 +3,7 @@ import cors from 'cors'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { errorHandler, routeNotFound } from './http-errors.js'
+import { startDrainMonitor } from './drain-monitor.js'
 import { createLogger } from './logger.js'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { healthRoutes } from './routes/health.js'
@@ -46,9 +47,10 @@ export interface GatewayOptions {
   /** Longest quiet time on a stream before a `: hb` comment is sent. @default 15000 */
   heartbeatIntervalMs?: number
   /**
-   * How long a stream's socket may stay full (the client reads nothing) before the gateway
-   * ends the stream and releases its subscriptions and store watches. The client
-   * reconnects and resumes with `since`.
+   * How long a stream may go without its writes draining (the client reads nothing: its
+   * socket stays full, or on Linux the client acknowledges none of the bytes waiting in
+   * the kernel) before the gateway cuts it with a reset and releases its subscriptions and
+   * store watches. The client reconnects and resumes with `since`.
    * @default 4 × heartbeatIntervalMs (60000)
    */
   stalledStreamTimeoutMs?: number
@@ -97,6 +99,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const hub = new WatchHub({ repo, metrics, logger })
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()
+  const stalledStreamTimeoutMs = options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs
+  // A quarter of the timeout, so a stall is caught within 125 % of it; at most every 5 s.
+  const stopDrainMonitor = startDrainMonitor(
+    streams,
+    Math.min(5_000, Math.max(10, stalledStreamTimeoutMs / 4)),
+  )
   let closing = false
 
   const app = express()
@@ -126,7 +134,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           : undefined,
       epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
       heartbeatIntervalMs,
-      stalledStreamTimeoutMs: options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs,
+      stalledStreamTimeoutMs,
       retryMs: options.retryMs ?? 2000,
       maxSubscriptionsPerStream: options.maxSubscriptionsPerStream ?? 1000,
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
@@ -142,6 +150,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close() {
       if (!closing) {
         closing = true
+        stopDrainMonitor()
         for (const stream of [...streams]) stream.end()
         hub.close()
         logger.info('gateway closed: streams ended, watches released')

@@ -9,8 +9,12 @@ export interface GatewayMetrics {
   readonly registry: Registry
   /** SSE streams currently open. */
   readonly openStreams: Gauge
-  /** Streams cut because their socket stayed full longer than `stalledStreamTimeoutMs`. */
-  readonly streamsStalled: Counter
+  /**
+   * Streams cut because their writes did not drain for `stalledStreamTimeoutMs`: `reason`
+   * is `full` (the socket stayed full) or `unacknowledged` (bytes waited in the kernel and
+   * the client acknowledged none).
+   */
+  readonly streamsStalled: Counter<'reason'>
   /** Subscriptions across all open streams (one stream can hold many). */
   readonly subscriptions: Gauge
   /** Store watches currently held: one per (tenant, schema, id), whatever the number of streams. */
@@ -64,7 +68,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     openStreams: new Gauge({ name: `${PREFIX}open_streams`, help: 'Open SSE streams.', registers }),
     streamsStalled: new Counter({
       name: `${PREFIX}streams_stalled_total`,
-      help: 'Streams ended because the client stopped reading (socket full past the stall timeout).',
+      help: 'Streams cut because the client stopped reading: its socket stayed full, or it acknowledged none of the bytes waiting in the kernel, past the stall timeout.',
+      labelNames: ['reason'],
       registers,
     }),
     subscriptions: new Gauge({
