@@ -57,7 +57,14 @@ export class CommitNotifier {
   /** After this handle committed `commit`: wake the other processes, then check here. */
   committed(commit: number): void {
     try {
-      fs.writeFileSync(this.file, counterBytes(commit))
+      // By path, so a file deleted or replaced meanwhile is recreated rather than written
+      // unseen; without O_TRUNC, which would cost ~100 µs a commit instead of ~3 µs.
+      const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT)
+      try {
+        fs.writeSync(fd, counterBytes(commit), 0, 8, 0)
+      } finally {
+        fs.closeSync(fd)
+      }
     } catch {
       // The commit stands; other processes then learn of it from their safety poll.
     }
