@@ -122,6 +122,18 @@ describe('fdb-live CLI', () => {
     })
   }
 
+  it('epoch prints the store epoch, and --new replaces it so clients from before a restore drop their versions', async () => {
+    const shown = await runCli(['epoch', '--data-dir', dataDir, '--create'])
+    expect(shown.code).toBe(0)
+    const { epoch } = JSON.parse(shown.stdout) as { epoch: string }
+    expect(epoch).toMatch(/^[0-9a-f]{32}$/)
+    expect(JSON.parse((await runCli(['epoch', '--data-dir', dataDir])).stdout)).toEqual({ epoch })
+    const renewed = JSON.parse((await runCli(['epoch', '--new', '--data-dir', dataDir])).stdout)
+    expect(renewed.epoch).toMatch(/^[0-9a-f]{32}$/)
+    expect(renewed.epoch).not.toBe(epoch)
+    expect(JSON.parse((await runCli(['epoch', '--data-dir', dataDir])).stdout)).toEqual(renewed)
+  })
+
   it('refuses to write to a data directory without a store unless --create: a moved store is not silently replaced', async () => {
     const moved = path.join(path.dirname(dataDir), 'moved-away')
     const put = await runCli(['put', 'acme', 'quotes', 'q', '{"text":"lost"}', '--data-dir', moved])

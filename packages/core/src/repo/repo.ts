@@ -3,7 +3,7 @@ import type { KvStore, TransactOptions } from '../kv/store.js'
 import { assertTenant } from '../names.js'
 import type { Schema } from '../schema.js'
 import { TenantTransaction } from './repo-transaction.js'
-import { readOrCreateEpoch } from './store-epoch.js'
+import { readOrCreateEpoch, writeNewEpoch } from './store-epoch.js'
 import type {
   RecordState,
   Repo,
@@ -38,6 +38,7 @@ export function createRepo(store: KvStore, options: RepoOptions = {}): Repo {
     root,
     tenant: (name) => new Tenant(store, root, name),
     epoch: () => store.transact((tx) => readOrCreateEpoch(tx, root)),
+    newEpoch: () => store.transact((tx) => Promise.resolve(writeNewEpoch(tx, root))),
   }
 }
 

@@ -31,7 +31,15 @@ export async function readOrCreateEpoch(tx: KvTransaction, root: string): Promis
     }
     return Buffer.from(stored).toString('hex')
   }
+  return writeNewEpoch(tx, root)
+}
+
+/**
+ * Gives the store under `root` a new epoch, for after a restore from a backup: the backup
+ * brought its old epoch back along with older versions, which clients must not trust.
+ */
+export function writeNewEpoch(tx: KvTransaction, root: string): Epoch {
   const created = randomBytes(EPOCH_BYTES)
-  tx.set(key, created)
+  tx.set(epochKey(root), created)
   return created.toString('hex')
 }

@@ -119,4 +119,10 @@ export interface Repo {
    * transaction) by the first caller. Versions only compare within one epoch.
    */
   epoch(): Promise<Epoch>
+  /**
+   * Replaces the epoch with a new one, after restoring the store from a backup (which
+   * brings back older versions and the epoch they belonged to). Clients then drop the
+   * versions they hold and take what the gateway sends.
+   */
+  newEpoch(): Promise<Epoch>
 }
