@@ -87,7 +87,15 @@ export class CommitNotifier {
   /** Tells the notifier how many watches are active (starts, refs or unrefs its handles). */
   setActive(count: number): void {
     this.active = count > 0
-    if (this.active && !this.started) this.start()
+    if (this.active && !this.started) {
+      try {
+        this.start()
+      } catch {
+        // Runs inside a commit's activation: throwing here would fail a committed
+        // transaction and strand its watch. The next activation tries again.
+        this.started = false
+      }
+    }
     for (const handle of [this.watcher, this.timer]) {
       if (this.active) handle?.ref()
       else handle?.unref()
