@@ -73,6 +73,7 @@ export function openStoreInBackground(options: BackgroundStoreOptions): Backgrou
       new SyncError(
         'store_unavailable',
         `The store is not open yet${reason ? ` (${reason.code})` : ''}; the gateway keeps trying.`,
+        { cause: reason },
       ),
     )
   return {

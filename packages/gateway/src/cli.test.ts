@@ -153,7 +153,12 @@ describe('fdb-live CLI', () => {
     const url = /listening on (http:\S+)/.exec(first)![1]!
     const health = await fetch(`${url}/v1/healthz`)
     expect(health.status).toBe(503)
-    expect(await health.json()).toMatchObject({ error: { code: 'store_unavailable' } })
+    expect(await health.json()).toMatchObject({
+      error: {
+        code: 'store_unavailable',
+        message: expect.stringContaining('data_dir_unavailable'),
+      },
+    })
     using refused = await openSseForTesting(`${url}/v1/tenants/acme/stream?sub=quotes/q`)
     await refused.ended
     expect(refused.status).toBe(200)

@@ -117,7 +117,7 @@ export class WatchHub {
       schema: defineSchema(key.schema),
       listeners: new Set(),
       ready,
-      phase: { name: 'closed' },
+      phase: { name: 'closed' }, // until #arm below, which needs the entry
       last: undefined,
       failures: 0,
     }

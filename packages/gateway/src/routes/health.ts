@@ -21,7 +21,9 @@ export function healthRoutes(store: KvStore, logger: Logger): Router {
         res.json({ ok: true, store: store.kind })
       } catch (error) {
         logger.warn({ err: error }, 'health check: the store does not answer')
-        const reason = isSyncError(error) ? ` (${error.code})` : ''
+        // Why, by code: a store that is not open yet carries what keeps it shut as cause.
+        const code = isSyncError(error) ? (isSyncError(error.cause) ? error.cause : error).code : ''
+        const reason = code === '' ? '' : ` (${code})`
         res.status(503).json({
           ok: false,
           store: store.kind,
