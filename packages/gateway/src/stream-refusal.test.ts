@@ -20,6 +20,17 @@ describe('refusing a stream for now', () => {
     ])
   })
 
+  it('refuses a GET stream in the same retried form, as store_unavailable, whatever keeps the store away', async () => {
+    await using gw = await startTestGateway()
+    await gw.store.close() // the gateway's store is gone: store_closed inside
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/q`)
+    await client.ended
+    expect(client.status).toBe(200)
+    expect(client.events.map((e) => e.data)).toEqual([
+      { code: 'store_unavailable', message: expect.any(String) },
+    ])
+  })
+
   it('answers a POST stream during shutdown with 503 store_unavailable and Retry-After', async () => {
     await using gw = await startTestGateway()
     await gw.running.gateway.close()

@@ -18,7 +18,8 @@ export function jitteredRetryMs(retryMs: number, random: () => number = Math.ran
  * store does not answer). A GET stream is what `EventSource` opens, and an `EventSource`
  * that gets anything but `200 text/event-stream` gives up for good (HTML spec, "fail the
  * connection"), so a GET gets the *transient refusal*: `200`, a `retry:` hint, one `error`
- * event without `schema`/`id` (it concerns the whole stream), then the end of the
+ * event `store_unavailable` without `schema`/`id` (it concerns the whole stream; whatever
+ * the cause, all the browser can do is retry), then the end of the
  * response, after which the browser reconnects by itself. A POST (the react-sync client)
  * gets the JSON error with its status and `Retry-After`.
  */
@@ -29,9 +30,14 @@ export function refuseStream(req: Request, res: Response, error: SyncError, retr
     sendError(res, shown)
     return
   }
+  // Whatever the cause (logged by the caller), the browser can only wait and retry.
+  const message =
+    shown.code === 'store_unavailable'
+      ? shown.message
+      : 'The gateway cannot serve streams right now; the browser retries.'
   res.writeHead(200, SSE_HEADERS)
   res.end(
     formatRetry(retryMs) +
-      formatEvent('error', JSON.stringify({ code: shown.code, message: shown.message })),
+      formatEvent('error', JSON.stringify({ code: 'store_unavailable', message })),
   )
 }
