@@ -63,7 +63,7 @@ async function throughput(
 
 /** Child role: commits `samples` writes of HOT_KEY, paced, each carrying its start time. */
 async function writer(dataDir: string, samples: number): Promise<void> {
-  const store = await openLmdbStore({ dataDir })
+  const store = await openLmdbStore({ dataDir, create: true })
   for (let seq = 1; seq <= samples; seq++) {
     const started = now()
     const value = Buffer.from(JSON.stringify({ seq, started }))
@@ -76,7 +76,7 @@ async function writer(dataDir: string, samples: number): Promise<void> {
 
 /** Child role: read + watch HOT_KEY in one transaction, print each fire, re-arm. */
 async function watcher(dataDir: string, samples: number, idle: number): Promise<void> {
-  const store = await openLmdbStore({ dataDir })
+  const store = await openLmdbStore({ dataDir, create: true })
   const idleWatches = await store.transact((tx) =>
     Promise.resolve(
       Array.from({ length: idle }, (_, i) => tx.watch(Buffer.from(`bench/idle/${i}`))),
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     `embedded-store bench on ${machine.nproc} × ${machine.cpuModel}, node ${machine.node}; data in ${dataDir} (durable commits)`,
   )
   try {
-    const store = await openLmdbStore({ dataDir })
+    const store = await openLmdbStore({ dataDir, create: true })
     console.log('sequential commits (one at a time):')
     const sequential = await throughput(store, env('BENCH_SEQUENTIAL', 2000), 1)
     console.log(`  ${String(sequential['commitsPerSecond'])} commits/s`)

@@ -81,7 +81,7 @@ const spawnSwarm = async (): Promise<Child<SwarmRequest, SwarmReply>> => {
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fdb-live-bench-gw-'))
   const dataDir = path.join(tmp, 'data')
-  const store = await openStore({ kind: 'embedded', dataDir, maxWatches: 100_000 })
+  const store = await openStore({ kind: 'embedded', dataDir, create: true, maxWatches: 100_000 })
   const running = await startGateway({ store, port: 0, logger: createLogger({ level: 'warn' }) })
   const { metrics } = running.gateway
   const streamUrl = `${running.url}/v1/tenants/bench/stream`

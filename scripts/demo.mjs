@@ -61,6 +61,8 @@ const parts = [
             String(ports.gateway),
             '--data-dir',
             dataDir,
+            // The demo starts on an empty directory the first time.
+            '--create',
             '--cors-origin',
             webUrl.replace(/\/$/, ''),
           ],

@@ -50,6 +50,7 @@ export async function startDemoStack(): Promise<DemoStack> {
         String(gatewayPort),
         '--data-dir',
         dataDir,
+        '--create',
         '--cors-origin',
         webUrl.replace(/\/$/, ''),
       ],

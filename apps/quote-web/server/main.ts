@@ -26,8 +26,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2)
 }
 
+// The demo's API server may start a new store: it seeds the first quote.
 const store = await openStore({
   kind: 'embedded',
+  create: true,
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
 })
 const repo = createRepo(store)

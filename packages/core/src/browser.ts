@@ -3,8 +3,21 @@
  * Node.js or store code. Bundlers pick it through the `browser` export condition, so
  * `import { defineSchema } from '@fdb-live/core'` works the same in server and browser code.
  */
-export { SyncError, SYNC_ERROR_CODES, isSyncError, isSyncErrorCode, toSyncError } from './errors.js'
+export {
+  SyncError,
+  SYNC_ERROR_CODES,
+  RETRYABLE_CODES,
+  isSyncError,
+  isSyncErrorCode,
+  quoteInput,
+  toSyncError,
+} from './errors.js'
 export type { SyncErrorCode, SyncErrorOptions } from './errors.js'
+export { STORE_BACKOFF, backoffDelayMs, retrying, wait } from './retry.js'
+export type { BackoffOptions, RetryingOptions } from './retry.js'
+
+export { assertEpoch, isEpoch } from './epoch.js'
+export type { Epoch } from './epoch.js'
 
 export { defineSchema, assertSchemaName } from './schema.js'
 export type { Schema, SchemaOptions, SchemaType } from './schema.js'

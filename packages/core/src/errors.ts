@@ -19,6 +19,7 @@ export const SYNC_ERROR_CODES = {
   unsupported_media_type: 415,
   method_not_allowed: 405,
   route_not_found: 404,
+  headers_too_large: 431,
   // Record state.
   not_found: 404,
   already_exists: 409,
@@ -33,11 +34,52 @@ export const SYNC_ERROR_CODES = {
   store_closed: 503,
   store_unavailable: 503,
   data_dir_unavailable: 500,
+  store_not_found: 404,
   fdb_library_missing: 500,
   internal: 500,
 } as const
 
 export type SyncErrorCode = keyof typeof SYNC_ERROR_CODES
+
+/**
+ * Whether waiting and trying the same thing again can succeed, per error code: the one
+ * answer the gateway's watches and reads, `watchRecord` and the browser client all use.
+ * `true` for a store that is briefly away or busy; `false` when the caller must change
+ * something (bad input, a full watch budget, a closed store) or for a bug (`internal`),
+ * which retrying would only hide. Retry with `backoffDelayMs` (retry.ts).
+ */
+export const RETRYABLE_CODES: { readonly [C in SyncErrorCode]: boolean } = {
+  invalid_tenant: false,
+  invalid_schema: false,
+  invalid_id: false,
+  invalid_value: false,
+  invalid_version: false,
+  invalid_request: false,
+  invalid_config: false,
+  validation_failed: false,
+  value_too_large: false,
+  payload_too_large: false,
+  too_many_subscriptions: false,
+  unsupported_media_type: false,
+  method_not_allowed: false,
+  route_not_found: false,
+  headers_too_large: false,
+  not_found: false,
+  already_exists: false,
+  transaction_conflict: true,
+  transaction_timeout: true,
+  watch_cancelled: false,
+  // Frees up only when other subscribers leave: report it rather than wait silently.
+  too_many_watches: false,
+  store_closed: false,
+  store_unavailable: true,
+  // A store that is missing or unreadable now may be mounted, created or fixed later: a
+  // gateway waits for it, a one-shot command reports it.
+  data_dir_unavailable: true,
+  store_not_found: true,
+  fdb_library_missing: false,
+  internal: false,
+}
 
 /** Options for {@link SyncError}. */
 export interface SyncErrorOptions {
@@ -63,6 +105,11 @@ export class SyncError extends Error {
     return SYNC_ERROR_CODES[this.code]
   }
 
+  /** True when retrying the same operation unchanged may succeed (see `RETRYABLE_CODES`). */
+  get retryable(): boolean {
+    return RETRYABLE_CODES[this.code]
+  }
+
   /** The wire shape: `{ error: { code, message } }`. */
   toJSON(): { error: { code: SyncErrorCode; message: string } } {
     return { error: { code: this.code, message: this.message } }
@@ -77,6 +124,17 @@ export function isSyncError(value: unknown, code?: SyncErrorCode): value is Sync
 /** True when `code` is a known {@link SyncErrorCode} (for errors parsed off the wire). */
 export function isSyncErrorCode(code: unknown): code is SyncErrorCode {
   return typeof code === 'string' && Object.hasOwn(SYNC_ERROR_CODES, code)
+}
+
+/**
+ * A piece of caller input for an error message, cut to a short prefix: a message that
+ * echoed its input in full would turn a 900 KB id into a 900 KB answer (and a log line).
+ */
+export function quoteInput(value: unknown, maxChars = 64): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  if (text.length <= maxChars) return typeof value === 'string' ? JSON.stringify(value) : text
+  const head = text.slice(0, maxChars)
+  return `${typeof value === 'string' ? JSON.stringify(head) : head}… (${text.length} characters)`
 }
 
 /**

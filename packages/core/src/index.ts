@@ -11,6 +11,7 @@ export type {
   KvWatch,
   RangeOptions,
   StoreKind,
+  StoreStatus,
   TransactOptions,
 } from './kv/store.js'
 
@@ -24,5 +25,6 @@ export type {
   SyncRecord,
   TenantRepo,
   WatchRecordOptions,
+  WatchedState,
   WriteResult,
 } from './repo/types.js'

@@ -1,4 +1,4 @@
-import { SyncError } from './errors.js'
+import { SyncError, quoteInput } from './errors.js'
 
 /** Longest tenant name, in UTF-8 bytes. */
 export const MAX_TENANT_BYTES = 256
@@ -22,18 +22,18 @@ function checkName(
 ): asserts value is string {
   const fix = `use a non-empty string of at most ${maxBytes} UTF-8 bytes without control characters or lone surrogates`
   if (typeof value !== 'string' || value.length === 0) {
-    throw new SyncError(code, `Invalid ${what} ${JSON.stringify(value)}: ${fix}.`)
+    throw new SyncError(code, `Invalid ${what} ${quoteInput(value)}: ${fix}.`)
   }
   if (CONTROL.test(value)) {
     throw new SyncError(
       code,
-      `Invalid ${what} ${JSON.stringify(value)}: it contains a control character; ${fix}.`,
+      `Invalid ${what} ${quoteInput(value)}: it contains a control character; ${fix}.`,
     )
   }
   if (LONE_SURROGATE.test(value)) {
     throw new SyncError(
       code,
-      `Invalid ${what} ${JSON.stringify(value)}: it contains a lone UTF-16 surrogate (not valid Unicode); ${fix}.`,
+      `Invalid ${what} ${quoteInput(value)}: it contains a lone UTF-16 surrogate (not valid Unicode); ${fix}.`,
     )
   }
   const bytes = utf8.encode(value).length

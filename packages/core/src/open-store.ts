@@ -12,6 +12,12 @@ export interface EmbeddedStoreConfig {
   dataDir?: string
   /** Most outstanding watches for this process (as FoundationDB's `max_watches`). @default 10000 */
   maxWatches?: number
+  /**
+   * Create a new, empty store when `dataDir` holds none. Without it, a missing store is
+   * `store_not_found`, so a store that was moved away is reported instead of silently
+   * replaced by an empty one that no other process reads. @default false
+   */
+  create?: boolean
 }
 
 /** A FoundationDB cluster through the `foundationdb` npm binding (needs libfdb_c). */
@@ -53,6 +59,7 @@ export async function openStore(config: StoreConfig = {}): Promise<KvStore> {
   )
   return openLmdbStore({
     dataDir,
+    create: config.create ?? false,
     ...(config.maxWatches === undefined ? {} : { maxWatches: config.maxWatches }),
   })
 }

@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import { SyncError } from './errors.js'
+import { SyncError, quoteInput } from './errors.js'
 
 /** Options for {@link defineSchema}. */
 export interface SchemaOptions<T> {
@@ -44,7 +44,7 @@ export function assertSchemaName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
     throw new SyncError(
       'invalid_schema',
-      `Invalid schema name ${JSON.stringify(name)}: use 1-64 characters, starting with a letter, ` +
+      `Invalid schema name ${quoteInput(name)}: use 1-64 characters, starting with a letter, ` +
         'then letters, digits, "_", "-" or ".".',
     )
   }

@@ -1,4 +1,4 @@
-import { SyncError } from './errors.js'
+import { SyncError, quoteInput } from './errors.js'
 
 /** Bytes in a versionstamp: 8-byte big-endian commit version + 2-byte batch order. */
 export const VERSIONSTAMP_BYTES = 10
@@ -40,7 +40,7 @@ export function assertVersion(value: unknown): asserts value is Version {
   if (!isVersion(value)) {
     throw new SyncError(
       'invalid_version',
-      `Invalid version ${JSON.stringify(value)}: expected 20 lowercase hex characters.`,
+      `Invalid version ${quoteInput(value)}: expected 20 lowercase hex characters.`,
     )
   }
 }

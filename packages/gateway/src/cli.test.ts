@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -48,7 +49,15 @@ function lines(child: ChildProcess): AsyncIterator<string> {
 describe('fdb-live CLI', () => {
   it('puts (argument and stdin), gets and deletes records', async () => {
     const store = ['--data-dir', dataDir]
-    const put = await runCli(['put', 'acme', 'quotes', 'q1', '{"text":"arg"}', ...store])
+    const put = await runCli([
+      'put',
+      'acme',
+      'quotes',
+      'q1',
+      '{"text":"arg"}',
+      '--create',
+      ...store,
+    ])
     expect(put.code).toBe(0)
     const { version: v1 } = JSON.parse(put.stdout) as { version: string }
     const fromStdin = await runCli(['put', 'acme', 'quotes', 'q1', ...store], {
@@ -73,7 +82,16 @@ describe('fdb-live CLI', () => {
     const output = lines(watcher)
     const first = JSON.parse((await output.next()).value as string) as Record<string, unknown>
     expect(first).toMatchObject({ schema: 'quotes', id: 'w', value: null })
-    const put = await runCli(['put', 'acme', 'quotes', 'w', '{"n":1}', '--data-dir', dataDir])
+    const put = await runCli([
+      'put',
+      'acme',
+      'quotes',
+      'w',
+      '{"n":1}',
+      '--data-dir',
+      dataDir,
+      '--create',
+    ])
     const { version } = JSON.parse(put.stdout) as { version: string }
     const second = JSON.parse((await output.next()).value as string) as Record<string, unknown>
     expect(second).toEqual({ schema: 'quotes', id: 'w', version, value: { n: 1 } })
@@ -104,6 +122,58 @@ describe('fdb-live CLI', () => {
     })
   }
 
+  it('epoch prints the store epoch, and --new replaces it so clients from before a restore drop their versions', async () => {
+    const shown = await runCli(['epoch', '--data-dir', dataDir, '--create'])
+    expect(shown.code).toBe(0)
+    const { epoch } = JSON.parse(shown.stdout) as { epoch: string }
+    expect(epoch).toMatch(/^[0-9a-f]{32}$/)
+    expect(JSON.parse((await runCli(['epoch', '--data-dir', dataDir])).stdout)).toEqual({ epoch })
+    const renewed = JSON.parse((await runCli(['epoch', '--new', '--data-dir', dataDir])).stdout)
+    expect(renewed.epoch).toMatch(/^[0-9a-f]{32}$/)
+    expect(renewed.epoch).not.toBe(epoch)
+    expect(JSON.parse((await runCli(['epoch', '--data-dir', dataDir])).stdout)).toEqual(renewed)
+  })
+
+  it('refuses to write to a data directory without a store unless --create: a moved store is not silently replaced', async () => {
+    const moved = path.join(path.dirname(dataDir), 'moved-away')
+    const put = await runCli(['put', 'acme', 'quotes', 'q', '{"text":"lost"}', '--data-dir', moved])
+    expect(put.code).toBe(1)
+    expect(put.stderr).toContain('store_not_found')
+    expect(put.stderr).toContain(moved)
+    expect(existsSync(moved)).toBe(false)
+  })
+
+  it('starts while its store is unavailable, refuses streams for now, and serves once the store is there', async () => {
+    // A regular file where the data directory should be: the store cannot be opened.
+    const later = path.join(path.dirname(dataDir), 'not-yet')
+    writeFileSync(later, 'in the way')
+    const gateway = startCli(['gateway', '--port', '0', '--data-dir', later, '--create'])
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve))
+    const first = (await lines(gateway).next()).value as string
+    const url = /listening on (http:\S+)/.exec(first)![1]!
+    const health = await fetch(`${url}/v1/healthz`)
+    expect(health.status).toBe(503)
+    expect(await health.json()).toMatchObject({
+      error: {
+        code: 'store_unavailable',
+        message: expect.stringContaining('data_dir_unavailable'),
+      },
+    })
+    using refused = await openSseForTesting(`${url}/v1/tenants/acme/stream?sub=quotes/q`)
+    await refused.ended
+    expect(refused.status).toBe(200)
+    expect(refused.events.map((e) => e.event)).toEqual(['error'])
+
+    unlinkSync(later)
+    await expect
+      .poll(async () => (await fetch(`${url}/v1/healthz`)).status, { timeout: 15_000 })
+      .toBe(200)
+    using client = await openSseForTesting(`${url}/v1/tenants/acme/stream?sub=quotes/q`)
+    await client.waitFor((e) => e.event === 'synced')
+    gateway.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
   it('--help exits 0', async () => {
     const result = await runCli(['gateway', '--help'])
     expect(result.code).toBe(0)
@@ -113,7 +183,15 @@ describe('fdb-live CLI', () => {
 
   /** `fdb-live gateway` on a free port with this suite's data dir; resolves once it listens. */
   async function startGatewayCli(flags: string[]) {
-    const gateway = startCli(['gateway', '--port', '0', '--data-dir', dataDir, ...flags])
+    const gateway = startCli([
+      'gateway',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--create',
+      ...flags,
+    ])
     const first = (await lines(gateway).next()).value as string
     return { gateway, url: /listening on (http:\S+)/.exec(first)![1]! }
   }

@@ -1,8 +1,9 @@
-import { createRepo, type KvStore, type Repo } from '@fdb-live/core'
+import { SyncError, createRepo, retrying, type KvStore, type Repo } from '@fdb-live/core'
 import cors from 'cors'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { errorHandler, routeNotFound } from './http-errors.js'
+import { startDrainMonitor } from './drain-monitor.js'
 import { createLogger } from './logger.js'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js'
 import { healthRoutes } from './routes/health.js'
@@ -17,6 +18,12 @@ export const DEFAULT_CORS_ORIGINS: readonly string[] = [
   'http://localhost:5173',
   'http://127.0.0.1:5173',
 ]
+
+/**
+ * Tries of a read a request waits on (≈ 0.2 s of backoff at most) before it answers that
+ * the store is unavailable; the client then retries on its own schedule.
+ */
+const STORE_READ_ATTEMPTS = 3
 
 /** Options for {@link createGateway}. */
 export interface GatewayOptions {
@@ -40,9 +47,10 @@ export interface GatewayOptions {
   /** Longest quiet time on a stream before a `: hb` comment is sent. @default 15000 */
   heartbeatIntervalMs?: number
   /**
-   * How long a stream's socket may stay full (the client reads nothing) before the gateway
-   * ends the stream and releases its subscriptions and store watches. The client
-   * reconnects and resumes with `since`.
+   * How long a stream may go without its writes draining (the client reads nothing: its
+   * socket stays full, or on Linux the client acknowledges none of the bytes waiting in
+   * the kernel) before the gateway cuts it with a reset and releases its subscriptions and
+   * store watches. The client reconnects and resumes with `since`.
    * @default 4 × heartbeatIntervalMs (60000)
    */
   stalledStreamTimeoutMs?: number
@@ -50,7 +58,11 @@ export interface GatewayOptions {
   maxSubscriptionsPerStream?: number
   /** Largest request body accepted. @default 1048576 (1 MiB) */
   bodyLimitBytes?: number
-  /** The reconnection delay sent to clients in the stream's `retry:` line. @default 2000 */
+  /**
+   * The reconnection delay sent to clients in the stream's `retry:` line. Each stream gets
+   * its own value, uniformly within ±50 % of this one, so clients do not return in step.
+   * @default 2000
+   */
   retryMs?: number
   /**
    * Where structured logs go.
@@ -83,10 +95,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const repo =
     options.repo ?? createRepo(store, options.root === undefined ? {} : { root: options.root })
   const logger = options.logger ?? createLogger()
-  const metrics = createGatewayMetrics()
+  const metrics = createGatewayMetrics({ storeStatus: () => store.status?.() })
   const hub = new WatchHub({ repo, metrics, logger })
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()
+  const stalledStreamTimeoutMs = options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs
+  // A quarter of the timeout, so a stall is caught within 125 % of it; at most every 5 s.
+  const stopDrainMonitor = startDrainMonitor(
+    streams,
+    Math.min(5_000, Math.max(10, stalledStreamTimeoutMs / 4)),
+  )
   let closing = false
 
   const app = express()
@@ -98,21 +116,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors({
       origin: origins === '*' ? '*' : [...origins],
       methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      exposedHeaders: ['ETag'],
+      exposedHeaders: ['ETag', 'FDB-Live-Epoch'],
       maxAge: 600,
     }),
   )
-  app.use(healthRoutes(store))
-  app.use(recordRoutes(repo))
+  app.use(healthRoutes(store, logger))
+  app.use(recordRoutes(repo, STORE_READ_ATTEMPTS))
   app.use(
     streamRoutes({
       hub,
       metrics,
       logger,
       streams,
-      isClosing: () => closing,
+      unavailable: () =>
+        closing
+          ? new SyncError('store_unavailable', 'The gateway is shutting down; retry.')
+          : undefined,
+      epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
       heartbeatIntervalMs,
-      stalledStreamTimeoutMs: options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs,
+      stalledStreamTimeoutMs,
       retryMs: options.retryMs ?? 2000,
       maxSubscriptionsPerStream: options.maxSubscriptionsPerStream ?? 1000,
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
@@ -128,6 +150,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close() {
       if (!closing) {
         closing = true
+        stopDrainMonitor()
         for (const stream of [...streams]) stream.end()
         hub.close()
         logger.info('gateway closed: streams ended, watches released')

@@ -1,4 +1,6 @@
-import { SyncError, toSyncError } from '@fdb-live/core'
+import { SyncError, quoteInput, toSyncError } from '@fdb-live/core'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 
@@ -23,7 +25,10 @@ export function sendError(res: Response, error: SyncError): void {
 export const routeNotFound: RequestHandler = (req, res) => {
   sendError(
     res,
-    new SyncError('route_not_found', `No route ${req.method} ${req.path}; see docs/protocol.md.`),
+    new SyncError(
+      'route_not_found',
+      `No route ${req.method} ${quoteInput(req.path, 200)}; see docs/protocol.md.`,
+    ),
   )
 }
 
@@ -70,7 +75,8 @@ function fromHttpError(error: unknown): SyncError {
     status?: unknown
     message?: unknown
   }
-  const detail = typeof message === 'string' ? message : 'bad request'
+  // Parser messages can quote the body (V8's JSON errors do): keep a short prefix only.
+  const detail = typeof message === 'string' ? message.slice(0, 200) : 'bad request'
   switch (type) {
     case 'entity.too.large':
       return new SyncError('payload_too_large', `The body is too large: ${detail}.`)
@@ -84,4 +90,31 @@ function fromHttpError(error: unknown): SyncError {
     return new SyncError('invalid_request', `Bad request: ${detail}.`)
   }
   return toSyncError(error)
+}
+
+/**
+ * Answers a request Node's HTTP parser rejected before any route saw it (`'clientError'`)
+ * in the protocol's JSON shape: Node's own answer is a bare status line. A request line or
+ * headers over Node's limit (16 KB) is `431 headers_too_large`; anything else malformed is
+ * `400 invalid_request`.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const syncError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new SyncError(
+          'headers_too_large',
+          'The request line and headers are over the 16 KB limit: send long subscription lists as a POST body.',
+        )
+      : new SyncError('invalid_request', 'Malformed HTTP request.')
+  const body = JSON.stringify(syncError.toJSON())
+  const status = syncError.httpStatus
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }

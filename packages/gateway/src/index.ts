@@ -14,3 +14,5 @@ export { WatchHub } from './watch-hub.js'
 export type { HubSubscription, WatchHubOptions, WatchListener } from './watch-hub.js'
 
 export type { StreamSubscription } from './subscriptions.js'
+export { openStoreInBackground } from './background-store.js'
+export type { BackgroundStore, BackgroundStoreOptions } from './background-store.js'

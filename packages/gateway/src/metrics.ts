@@ -1,3 +1,4 @@
+import type { StoreStatus } from '@fdb-live/core'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /**
@@ -8,8 +9,12 @@ export interface GatewayMetrics {
   readonly registry: Registry
   /** SSE streams currently open. */
   readonly openStreams: Gauge
-  /** Streams cut because their socket stayed full longer than `stalledStreamTimeoutMs`. */
-  readonly streamsStalled: Counter
+  /**
+   * Streams cut because their writes did not drain for `stalledStreamTimeoutMs`: `reason`
+   * is `full` (the socket stayed full) or `unacknowledged` (bytes waited in the kernel and
+   * the client acknowledged none).
+   */
+  readonly streamsStalled: Counter<'reason'>
   /** Subscriptions across all open streams (one stream can hold many). */
   readonly subscriptions: Gauge
   /** Store watches currently held: one per (tenant, schema, id), whatever the number of streams. */
@@ -34,6 +39,8 @@ export interface GatewayMetrics {
 export interface GatewayMetricsOptions {
   /** Also collect Node.js process metrics (heap, event loop lag…). @default true */
   processMetrics?: boolean
+  /** The store's health details, read at each scrape (`KvStore.status`). */
+  storeStatus?: () => StoreStatus | undefined
 }
 
 const PREFIX = 'fdb_live_gateway_'
@@ -44,6 +51,15 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX })
   const registers = [registry]
   let pendingPeak = 0
+  const { storeStatus } = options
+  new Gauge({
+    name: `${PREFIX}store_commit_wakeups_polling`,
+    help: "1 while the embedded store cannot watch commits.notify: other processes' changes then arrive only with the safety poll (up to 1 s late).",
+    registers,
+    collect() {
+      this.set(storeStatus?.()?.commitWakeups === 'poll' ? 1 : 0)
+    },
+  })
   return {
     notePending(size) {
       if (size > pendingPeak) pendingPeak = size
@@ -52,7 +68,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     openStreams: new Gauge({ name: `${PREFIX}open_streams`, help: 'Open SSE streams.', registers }),
     streamsStalled: new Counter({
       name: `${PREFIX}streams_stalled_total`,
-      help: 'Streams ended because the client stopped reading (socket full past the stall timeout).',
+      help: 'Streams cut because the client stopped reading: its socket stayed full, or it acknowledged none of the bytes waiting in the kernel, past the stall timeout.',
+      labelNames: ['reason'],
       registers,
     }),
     subscriptions: new Gauge({

@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createGateway, type Gateway, type GatewayOptions } from './create-gateway.js'
+import { answerClientError } from './http-errors.js'
 
 /** Options for {@link startGateway}: the gateway's options plus where to listen. */
 export interface StartGatewayOptions extends GatewayOptions {
@@ -30,6 +31,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const { port = 4001, host = '127.0.0.1', closeGraceMs = 2000 } = options
   const gateway = createGateway(options)
   const server = http.createServer(gateway.app)
+  server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { GatewayMetrics } from './metrics.js'
 import { formatComment, formatRetry } from './sse-format.js'
+import { socketInode } from './tcp-queues.js'
 import type { ValueEvent } from './value-event.js'
 
 /** Options for {@link SseStream}. */
@@ -9,8 +10,10 @@ export interface SseStreamOptions {
   heartbeatIntervalMs: number
   retryMs: number
   /**
-   * How long the socket may stay full (no `'drain'`) before the stream is cut: a client
-   * that stopped reading must not hold its subscriptions and store watches forever.
+   * How long the stream may go without its writes draining before it is cut: its socket
+   * full (no `'drain'`), or bytes waiting in the kernel that the client does not
+   * acknowledge (see {@link SseStream.checkDrain}). A client that stopped reading must not
+   * hold its subscriptions and store watches forever.
    */
   stalledTimeoutMs: number
   /** Called when the stream is cut for stalling, just before `onClose`. */
@@ -50,6 +53,11 @@ export class SseStream {
   #blocked = false
   #flushScheduled = false
   #closed = false
+  /** The socket's inode, to find it in the kernel's connection table. */
+  readonly #inode: number | undefined
+  /** Bytes the client had acknowledged at the last check, and since when no more came. */
+  #acked: number | undefined
+  #unackedSince: number | undefined
 
   constructor(res: ServerResponse, options: SseStreamOptions) {
     this.#res = res
@@ -57,6 +65,7 @@ export class SseStream {
     res.writeHead(200, SSE_HEADERS)
     res.flushHeaders()
     res.socket?.setNoDelay(true)
+    this.#inode = res.socket ? socketInode(res.socket) : undefined
     res.on('close', () => this.#onClose())
     // A write racing a disconnect can emit 'error' on the response; 'close' follows and
     // cleans up. Unhandled, it would crash the process.
@@ -90,6 +99,30 @@ export class SseStream {
   /** Queues a non-value event (`synced`, `error`); `key` dedupes repeats. */
   sendControl(key: string, event: string, frame: string): void {
     this.#enqueue(`c:${key}`, { kind: 'control', event, frame })
+  }
+
+  /**
+   * The kernel's side of the stall check, called every few seconds with each socket's
+   * unacknowledged bytes (`tx_queue` of /proc/net/tcp, by inode). Small events never fill
+   * the socket: the kernel buffers take megabytes first. What shows a client that stopped
+   * reading is that bytes wait in the kernel and the client acknowledges none of them
+   * (acknowledged = bytes handed to the kernel − bytes still queued there). After
+   * `stalledTimeoutMs` of that the stream is cut. A slow but reading client keeps
+   * acknowledging, so it is not cut.
+   */
+  checkDrain(sendQueues: ReadonlyMap<number, number>, now: number): void {
+    const socket = this.#res.socket
+    const queued = this.#inode === undefined ? undefined : sendQueues.get(this.#inode)
+    if (this.#closed || socket === null || queued === undefined) return
+    const acked = socket.bytesWritten - socket.writableLength - queued
+    if (queued === 0 || acked !== this.#acked) {
+      this.#acked = acked
+      this.#unackedSince = undefined
+      return
+    }
+    this.#unackedSince ??= now
+    if (now - this.#unackedSince >= this.#options.stalledTimeoutMs)
+      this.#onStalled('unacknowledged')
   }
 
   /** Ends the response; the client sees the stream complete and reconnects. */
@@ -138,7 +171,7 @@ export class SseStream {
   #block(): void {
     this.#blocked = true
     if (this.#stallTimer !== undefined) return
-    this.#stallTimer = setTimeout(() => this.#onStalled(), this.#options.stalledTimeoutMs)
+    this.#stallTimer = setTimeout(() => this.#onStalled('full'), this.#options.stalledTimeoutMs)
     this.#stallTimer.unref()
   }
 
@@ -147,14 +180,17 @@ export class SseStream {
     this.#stallTimer = undefined
   }
 
-  #onStalled(): void {
+  #onStalled(reason: 'full' | 'unacknowledged'): void {
     this.#stallTimer = undefined
     if (this.#closed) return
-    this.#options.metrics.streamsStalled.inc()
+    this.#options.metrics.streamsStalled.inc({ reason })
     this.#options.onStalled()
-    // end() would wait behind the unread bytes; destroying frees the socket now. The
-    // client sees the connection drop and reconnects with `since` like after any error.
-    this.#res.destroy()
+    // end() or destroy() would leave the socket in FIN-WAIT-1 behind megabytes of unread
+    // bytes for minutes; a reset frees the kernel's buffers at once. The client sees the
+    // connection drop and reconnects with `since` like after any error.
+    const socket = this.#res.socket
+    if (socket !== null) socket.resetAndDestroy()
+    else this.#res.destroy()
     this.#onClose()
   }
 

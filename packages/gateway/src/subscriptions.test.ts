@@ -22,6 +22,14 @@ describe('parseSubscriptionQuery', () => {
     ])
   })
 
+  it('counts records, not repeats, against the limit: a list that names 3 records twice fits a limit of 3', () => {
+    const raw = ['a', 'b', 'c', 'a', 'b', 'c'].map((id) => `sub=q/${id}`).join('&')
+    expect(parseSubscriptionQuery(raw, 3)).toHaveLength(3)
+    const body = { subscriptions: ['a', 'b', 'c', 'a'].map((id) => ({ schema: 'q', id })) }
+    expect(parseSubscriptionBody(body, 3)).toHaveLength(3)
+    expect(codeOf(() => parseSubscriptionBody(body, 2))).toBe('too_many_subscriptions')
+  })
+
   it('merges duplicates, the last since winning', () => {
     expect(parseSubscriptionQuery(`sub=q/a@${V}&sub=q/b&sub=q/a`, 10)).toEqual([
       { schema: 'q', id: 'b' },

@@ -1,4 +1,13 @@
-import { SyncError, assertId, assertSchemaName, assertVersion, type Version } from '@fdb-live/core'
+import {
+  SyncError,
+  assertEpoch,
+  assertId,
+  assertSchemaName,
+  assertVersion,
+  quoteInput,
+  type Epoch,
+  type Version,
+} from '@fdb-live/core'
 
 /** One record a stream follows, as the client asked for it (docs/protocol.md, Streams). */
 export interface StreamSubscription {
@@ -6,6 +15,27 @@ export interface StreamSubscription {
   id: string
   /** The version the client already has; its initial event is skipped when unchanged. */
   since?: Version
+}
+
+/**
+ * The client's known store epoch: the `epoch` field of a POST body. `undefined` when
+ * absent; `invalid_request` when it is not an epoch.
+ */
+export function epochOfBody(body: unknown): Epoch | undefined {
+  const epoch = (body as { epoch?: unknown }).epoch
+  if (epoch === undefined) return undefined
+  assertEpoch(epoch)
+  return epoch
+}
+
+/** The client's known store epoch: the `epoch=` parameter of a GET stream's raw query. */
+export function epochOfQuery(rawQuery: string): Epoch | undefined {
+  const pairs = rawQuery.split('&').filter((pair) => pair.startsWith('epoch='))
+  if (pairs.length === 0) return undefined
+  if (pairs.length > 1) throw invalid('Send at most one epoch parameter.')
+  const epoch = decode(pairs[0]!.slice('epoch='.length))
+  assertEpoch(epoch)
+  return epoch
 }
 
 /**
@@ -18,8 +48,8 @@ export function parseSubscriptionBody(body: unknown, limit: number): StreamSubsc
   }
   const list = (body as { subscriptions?: unknown }).subscriptions
   if (!Array.isArray(list)) throw invalid('"subscriptions" must be an array.')
-  checkLimit(list.length, limit)
-  return merge(
+  return mergeWithin(
+    limit,
     list.map((item: unknown, index) => {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
         throw invalid(`subscriptions[${index}] must be an object {"schema","id","since"?}.`)
@@ -41,11 +71,12 @@ export function parseSubscriptionQuery(rawQuery: string, limit: number): StreamS
     if (pair.startsWith('sub=')) values.push(pair.slice(4))
     else if (pair === 'sub') throw invalid('Each "sub" parameter needs a value: sub=<schema>/<id>.')
   }
-  checkLimit(values.length, limit)
-  return merge(
+  return mergeWithin(
+    limit,
     values.map((raw) => {
       const slash = raw.indexOf('/')
-      if (slash < 0) throw invalid(`Invalid sub=${raw}: expected <schema>/<id>[@<version>].`)
+      if (slash < 0)
+        throw invalid(`Invalid sub=${quoteInput(raw)}: expected <schema>/<id>[@<version>].`)
       const at = raw.lastIndexOf('@')
       const hasSince = at > slash
       const schema = decode(raw.slice(0, slash))
@@ -63,30 +94,28 @@ function validate(schema: unknown, id: unknown, since: unknown): StreamSubscript
   return { schema, id, since }
 }
 
-function merge(list: StreamSubscription[]): StreamSubscription[] {
+/** Merges duplicates, then checks the limit: it counts records, not how often they are named. */
+function mergeWithin(limit: number, list: StreamSubscription[]): StreamSubscription[] {
   const byKey = new Map<string, StreamSubscription>()
   for (const sub of list) {
     const key = `${sub.schema}\u0000${sub.id}`
     byKey.delete(key)
     byKey.set(key, sub)
   }
-  return [...byKey.values()]
-}
-
-function checkLimit(count: number, limit: number): void {
-  if (count > limit) {
+  if (byKey.size > limit) {
     throw new SyncError(
       'too_many_subscriptions',
-      `${count} subscriptions in one stream; the limit is ${limit}. Split them over several streams.`,
+      `${byKey.size} records in one stream; the limit is ${limit}. Split them over several streams.`,
     )
   }
+  return [...byKey.values()]
 }
 
 function decode(part: string): string {
   try {
     return decodeURIComponent(part)
   } catch {
-    throw invalid(`Invalid percent-encoding in ${JSON.stringify(part)}.`)
+    throw invalid(`Invalid percent-encoding in ${quoteInput(part)}.`)
   }
 }
 

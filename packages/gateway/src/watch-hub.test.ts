@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import {
-  SyncError,
-  createRepo,
-  defineSchema,
-  type KvStore,
-  type Repo,
-  type RepoTransaction,
-  type TenantRepo,
-} from '@fdb-live/core'
+import { defineSchema } from '@fdb-live/core'
 import { createLogger } from './logger.js'
 import { createGatewayMetrics } from './metrics.js'
+import { faultyStoreForTesting, type FaultyStoreForTesting } from './test-support/faulty-store.js'
 import { openSseForTesting } from './test-support/sse-client.js'
 import { startTestGateway } from './test-support/start-test-gateway.js'
 import { spawnWriterForTesting } from './test-support/writer.js'
@@ -18,80 +11,18 @@ import { WatchHub } from './watch-hub.js'
 
 const Quote = defineSchema<{ text: string }>('quotes')
 
-/** A repo whose tenants run `around` on every transaction the gateway starts. */
-function wrapTransactions(repo: Repo, around: (tx: RepoTransaction) => RepoTransaction): Repo {
-  const tenant = (name: string): TenantRepo => {
-    const inner = repo.tenant(name)
-    return new Proxy(inner, {
-      get(target, prop) {
-        if (prop === 'transact') {
-          return ((body, options) =>
-            inner.transact((tx) => body(around(tx)), options)) as TenantRepo['transact']
-        }
-        const value: unknown = Reflect.get(target, prop)
-        return typeof value === 'function'
-          ? (value as (...a: unknown[]) => unknown).bind(target)
-          : value
-      },
-    })
-  }
-  return { store: repo.store, root: repo.root, tenant }
-}
-
-/** The real store, except that its first `failures` transactions fail with `code`. */
-function failFirstTransactions(
-  store: KvStore,
-  failures: number,
-  code: 'store_unavailable',
-): KvStore {
-  let left = failures
-  return {
-    kind: store.kind,
-    transact(body, options) {
-      if (left > 0) {
-        left -= 1
-        return Promise.reject(new SyncError(code, 'injected: the store did not answer'))
-      }
-      return store.transact(body, options)
-    },
-    ping: () => store.ping(),
-    close: () => store.close(),
-  }
-}
-
 describe('the watch hub', () => {
   it('delivers a write that lands between the initial read and the watch registration', async () => {
-    let writeBetween: (() => Promise<void>) | undefined
+    let faulty!: FaultyStoreForTesting
     await using gw = await startTestGateway({
-      wrapRepo: (repo) =>
-        wrapTransactions(
-          repo,
-          (tx) =>
-            new Proxy(tx, {
-              get(target, prop) {
-                if (prop === 'getState') {
-                  return async (...args: Parameters<RepoTransaction['getState']>) => {
-                    const state = await target.getState(...args)
-                    const hook = writeBetween
-                    writeBetween = undefined
-                    await hook?.()
-                    return state
-                  }
-                }
-                const value: unknown = Reflect.get(target, prop)
-                return typeof value === 'function'
-                  ? (value as (...a: unknown[]) => unknown).bind(target)
-                  : value
-              },
-            }),
-        ),
+      wrapStore: (store) => (faulty = faultyStoreForTesting(store)),
     })
     await using writer = await spawnWriterForTesting(gw.dataDir)
     const v1 = await writer.put('acme', 'quotes', 'gap', { text: 'before' })
     let between: string | undefined
-    writeBetween = async () => {
+    faulty.afterNextRead(async () => {
       between = await writer.put('acme', 'quotes', 'gap', { text: 'between' })
-    }
+    })
     using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/gap`)
     const event = await client.waitFor((e) => e.event === 'value' && e.data['version'] === between)
     expect(between! > v1).toBe(true)
@@ -123,40 +54,17 @@ describe('the watch hub', () => {
     await client.waitFor((e) => e.data['version'] === version)
   })
 
-  it('re-arms with backoff after a watch error and still delivers the change', async () => {
-    let failNextWatch = true
+  it('re-arms with backoff after a transient watch error and still delivers the change', async () => {
+    let faulty!: FaultyStoreForTesting
     await using gw = await startTestGateway({
-      wrapRepo: (repo) =>
-        wrapTransactions(
-          repo,
-          (tx) =>
-            new Proxy(tx, {
-              get(target, prop) {
-                if (prop === 'watch') {
-                  return (...args: Parameters<RepoTransaction['watch']>) => {
-                    const watch = target.watch(...args)
-                    if (!failNextWatch) return watch
-                    failNextWatch = false
-                    watch.cancel()
-                    return {
-                      changed: Promise.reject(new Error('injected watch failure')),
-                      cancel: () => {},
-                    }
-                  }
-                }
-                const value: unknown = Reflect.get(target, prop)
-                return typeof value === 'function'
-                  ? (value as (...a: unknown[]) => unknown).bind(target)
-                  : value
-              },
-            }),
-        ),
+      wrapStore: (store) => (faulty = faultyStoreForTesting(store)),
     })
+    faulty.failWatches(1)
     using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/r`)
     await client.waitFor((e) => e.event === 'synced')
     await expect
       .poll(async () =>
-        (await gw.metrics()).get('fdb_live_gateway_watch_errors_total{code="internal"}'),
+        (await gw.metrics()).get('fdb_live_gateway_watch_errors_total{code="store_unavailable"}'),
       )
       .toBe(1)
     await using writer = await spawnWriterForTesting(gw.dataDir)
@@ -164,10 +72,27 @@ describe('the watch hub', () => {
     await client.waitFor((e) => e.data['version'] === version)
   })
 
+  it('fails the subscribers with an error event when a re-arm fails for good (the user is not left on a frozen value)', async () => {
+    let faulty!: FaultyStoreForTesting
+    await using gw = await startTestGateway({
+      wrapStore: (store) => (faulty = faultyStoreForTesting(store)),
+    })
+    faulty.failWatches(1, 'too_many_watches')
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/r`)
+    const error = await client.waitFor((e) => e.event === 'error')
+    expect(error.data).toMatchObject({ schema: 'quotes', id: 'r', code: 'too_many_watches' })
+    await expect
+      .poll(async () => (await gw.metrics()).get('fdb_live_gateway_active_watches'))
+      .toBe(0)
+  })
+
   it('retries a first read + watch that fails transiently: the subscriber still gets its value', async () => {
     await using gw = await startTestGateway({
-      wrapRepo: (repo) =>
-        createRepo(failFirstTransactions(repo.store, 2, 'store_unavailable'), { root: repo.root }),
+      wrapStore: (store) => {
+        const faulty = faultyStoreForTesting(store)
+        faulty.failReads(2, 'flaky')
+        return faulty
+      },
     })
     const { version: v1 } = await gw.repo.tenant('acme').put(Quote, 'flaky', { text: 'one' })
     using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/flaky`)
@@ -182,6 +107,24 @@ describe('the watch hub', () => {
     const v2 = await writer.put('acme', 'quotes', 'flaky', { text: 'two' })
     const event = await client.waitFor((e) => e.data['version'] === v2)
     expect(event.data['value']).toEqual({ text: 'two' })
+  })
+
+  it('retries the read of a stream joining a watched record through a transient store error: the second user sees the value, not an error', async () => {
+    let faulty!: FaultyStoreForTesting
+    await using gw = await startTestGateway({
+      wrapStore: (store) => (faulty = faultyStoreForTesting(store)),
+    })
+    const { version } = await gw.repo.tenant('acme').put(Quote, 'shared', { text: 'one' })
+    const url = `${gw.url}/v1/tenants/acme/stream?sub=quotes/shared`
+    using first = await openSseForTesting(url)
+    await first.waitFor((e) => e.event === 'synced')
+    faulty.failReads(2, 'shared')
+    using second = await openSseForTesting(url)
+    await second.waitFor((e) => e.event === 'synced')
+    expect(second.events.filter((e) => e.event === 'error')).toEqual([])
+    expect(second.values('quotes', 'shared').map((e) => e.data['version'])).toEqual([version])
+    const metrics = await gw.metrics()
+    expect(metrics.get('fdb_live_gateway_watch_errors_total{code="store_unavailable"}')).toBe(2)
   })
 
   it('hands every listener of a record the same event object: serialised once per change', async () => {

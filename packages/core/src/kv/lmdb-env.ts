@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import { open } from 'lmdb'
 import type { Database, RootDatabase, Transaction } from 'lmdb'
 import { SyncError } from '../errors.js'
@@ -21,11 +22,24 @@ export const MAX_READERS = 1024
 const COUNTER_KEY = Buffer.from('commit-counter')
 const BINARY = { keyEncoding: 'binary', encoding: 'binary' } as const
 
+/** The LMDB data file: a data directory without it holds no store. */
+const DATA_FILE = 'data.mdb'
+
 /**
- * Opens (creating if needed) the LMDB environment in `dataDir`. Any failure becomes a
- * `data_dir_unavailable` SyncError that names the directory and what to fix.
+ * Opens the LMDB environment in `dataDir`; with `create`, creates it if there is none.
+ * Without `create`, a directory without a store is `store_not_found`: a store that was
+ * moved away must not silently become a new, empty one that nobody else reads. Any other
+ * failure becomes a `data_dir_unavailable` SyncError that names the directory.
  */
-export function openLmdbDatabases(dataDir: string): LmdbDatabases {
+export function openLmdbDatabases(dataDir: string, create: boolean): LmdbDatabases {
+  if (!create && !fs.existsSync(path.join(dataDir, DATA_FILE))) {
+    throw new SyncError(
+      'store_not_found',
+      `There is no store in ${JSON.stringify(dataDir)} (no ${DATA_FILE}). If it was moved, point ` +
+        'dataDir / --data-dir / FDB_LIVE_DATA_DIR at its new place; to start a new, empty ' +
+        'store here, pass create: true (--create).',
+    )
+  }
   try {
     fs.mkdirSync(dataDir, { recursive: true })
     // Reader slots are shared by every process on the directory (LMDB's default is 126);

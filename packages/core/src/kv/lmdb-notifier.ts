@@ -9,39 +9,62 @@ import type { LmdbWatch, WatchRegistry } from './lmdb-watch-registry.js'
 /** Name of the file every committer touches, in the data directory. */
 export const NOTIFY_FILE = 'commits.notify'
 
+/** How a handle learns of other processes' commits: by file notification, or only by polling. */
+export type CommitWakeups = 'notify' | 'poll'
+
 /**
  * Carries "a commit happened" between the processes that share a data directory, and
  * turns the change log into watch fires for this handle.
  *
- * A committer writes a few bytes to `commits.notify`; every handle with active watches
- * has an `fs.watch` (inotify on Linux) on that file and a slow safety poll. Either one
- * runs {@link check}, which reads the change log after this handle's cursor and fires
- * the watches whose keys a newer commit changed. Both handles are unref'd while there
- * are no active watches, so an idle store never keeps the process alive.
+ *   idle ──first active watch──► notify: fs.watch on commits.notify + the safety poll
+ *                                  │  ▲
+ *   fs.watch fails (ENOENT, EMFILE,│  │ the file is there and watchable again
+ *   ENOSPC), the file is deleted   ▼  │ (checked on each poll tick and on 'rename')
+ *   or replaced                  poll: only the safety poll, a process warning
+ *
+ * A committer writes a few bytes to `commits.notify` (by path: a file deleted or replaced
+ * meanwhile is recreated, never written behind the others' backs). Every handle with active
+ * watches has an `fs.watch` (inotify on Linux) on that file and a slow safety poll; either
+ * runs {@link check}. The poll also notices a file that was deleted or replaced (its inode
+ * changed) and watches the new one. Both handles are unref'd while no watch is active.
  */
 export class CommitNotifier {
+  private readonly file: string
   private cursor: number
-  private readonly fd: number
+  private started = false
   private watcher: fs.FSWatcher | undefined
+  private watchedInode: number | undefined
   private timer: NodeJS.Timeout | undefined
+  private active = false
+  private mode: CommitWakeups = 'notify'
 
   constructor(
-    private readonly dataDir: string,
+    dataDir: string,
     private readonly dbs: LmdbDatabases,
     private readonly registry: WatchRegistry,
     private readonly pollIntervalMs: number,
   ) {
-    this.fd = fs.openSync(
-      path.join(dataDir, NOTIFY_FILE),
-      fs.constants.O_RDWR | fs.constants.O_CREAT,
-    )
+    this.file = path.join(dataDir, NOTIFY_FILE)
+    fs.closeSync(fs.openSync(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT))
     this.cursor = readCounter(dbs)
+  }
+
+  /** `poll` while file notifications do not work (see the diagram). */
+  get wakeups(): CommitWakeups {
+    return this.mode
   }
 
   /** After this handle committed `commit`: wake the other processes, then check here. */
   committed(commit: number): void {
     try {
-      fs.writeSync(this.fd, counterBytes(commit), 0, 8, 0)
+      // By path, so a file deleted or replaced meanwhile is recreated rather than written
+      // unseen; without O_TRUNC, which would cost ~100 µs a commit instead of ~3 µs.
+      const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT)
+      try {
+        fs.writeSync(fd, counterBytes(commit), 0, 8, 0)
+      } finally {
+        fs.closeSync(fd)
+      }
     } catch {
       // The commit stands; other processes then learn of it from their safety poll.
     }
@@ -63,19 +86,25 @@ export class CommitNotifier {
 
   /** Tells the notifier how many watches are active (starts, refs or unrefs its handles). */
   setActive(count: number): void {
-    if (count > 0 && this.watcher === undefined) this.start()
-    if (count > 0) {
-      this.watcher?.ref()
-      this.timer?.ref()
-    } else {
-      this.watcher?.unref()
-      this.timer?.unref()
+    this.active = count > 0
+    if (this.active && !this.started) {
+      try {
+        this.start()
+      } catch {
+        // Runs inside a commit's activation: throwing here would fail a committed
+        // transaction and strand its watch. The next activation tries again.
+        this.started = false
+      }
+    }
+    for (const handle of [this.watcher, this.timer]) {
+      if (this.active) handle?.ref()
+      else handle?.unref()
     }
   }
 
   /** Reads the change log after the cursor and fires the watches it concerns. */
   check(): void {
-    if (this.watcher === undefined) return
+    if (!this.started) return
     // lmdb-js reuses one read snapshot per event-loop turn: ask for the latest one.
     this.dbs.root.resetReadTxn()
     const head = readCounter(this.dbs)
@@ -89,28 +118,77 @@ export class CommitNotifier {
     this.cursor = head
   }
 
-  /** Stops watching the file and closes it. */
+  /** Stops watching the file. */
   close(): void {
+    this.started = false
     this.watcher?.close()
-    if (this.timer !== undefined) clearInterval(this.timer)
     this.watcher = undefined
-    fs.closeSync(this.fd)
+    if (this.timer !== undefined) clearInterval(this.timer)
   }
 
   private start(): void {
+    this.started = true
     // Catch up before listening so that commits from before the first watch are skipped.
     this.dbs.root.resetReadTxn()
     this.cursor = Math.max(this.cursor, readCounter(this.dbs))
-    const onEvent = (): void => {
-      try {
-        this.check()
-      } catch {
-        // A failed check (e.g. the store is closing) is retried by the next event or poll.
-      }
+    // The poll first: it is the fallback when the file cannot be watched.
+    this.timer = setInterval(() => this.wake(true), this.pollIntervalMs)
+    this.watchFile()
+  }
+
+  private wake(polled: boolean): void {
+    try {
+      if (polled && !this.watchingCurrentFile()) this.watchFile()
+      this.check()
+    } catch {
+      // A failed check (e.g. the store is closing) is retried by the next event or poll.
     }
-    this.watcher = fs.watch(path.join(this.dataDir, NOTIFY_FILE), { persistent: true }, onEvent)
-    this.watcher.on('error', () => undefined)
-    this.timer = setInterval(onEvent, this.pollIntervalMs)
+  }
+
+  private watchingCurrentFile(): boolean {
+    try {
+      return this.watcher !== undefined && fs.statSync(this.file).ino === this.watchedInode
+    } catch {
+      return false
+    }
+  }
+
+  /** (Re)creates the file if needed and watches it; on failure falls back to polling. */
+  private watchFile(): void {
+    this.watcher?.close()
+    this.watcher = undefined
+    try {
+      fs.closeSync(fs.openSync(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT))
+      const watcher = fs.watch(this.file, { persistent: true }, (event) => {
+        // 'rename': the file was deleted or replaced; watch whatever is there now.
+        if (event === 'rename') this.watchFile()
+        this.wake(false)
+      })
+      watcher.on('error', (error) => {
+        // The next poll tick tries again.
+        watcher.close()
+        if (this.watcher === watcher) this.watcher = undefined
+        this.setMode('poll', error.message)
+      })
+      if (!this.active) watcher.unref()
+      this.watcher = watcher
+      this.watchedInode = fs.statSync(this.file).ino
+      this.setMode('notify')
+    } catch (error) {
+      this.setMode('poll', error instanceof Error ? error.message : String(error))
+    }
+    if (!this.active) this.timer?.unref()
+  }
+
+  private setMode(mode: CommitWakeups, reason?: string): void {
+    if (mode === this.mode) return
+    this.mode = mode
+    process.emitWarning(
+      mode === 'poll'
+        ? `fdb-live: cannot watch ${this.file} (${reason}); watches now learn of other processes' commits only from the ${this.pollIntervalMs} ms safety poll.`
+        : `fdb-live: watching ${this.file} again; commits from other processes wake watches at once.`,
+      { code: mode === 'poll' ? 'FDB_LIVE_NOTIFY_DEGRADED' : 'FDB_LIVE_NOTIFY_RESTORED' },
+    )
   }
 }
 

@@ -1,4 +1,5 @@
 import { SyncError } from '../errors.js'
+import { backoffDelayMs, wait } from '../retry.js'
 import { commitAttempt } from './lmdb-commit.js'
 import { dataDirUnavailable, openLmdbDatabases, readCounter } from './lmdb-env.js'
 import type { LmdbDatabases } from './lmdb-env.js'
@@ -6,12 +7,18 @@ import { CommitNotifier } from './lmdb-notifier.js'
 import { SnapshotSource } from './lmdb-snapshots.js'
 import { LmdbTransaction } from './lmdb-transaction.js'
 import { WatchRegistry } from './lmdb-watch-registry.js'
-import type { KvStore, KvTransaction, StoreKind, TransactOptions } from './store.js'
+import type { KvStore, KvTransaction, StoreKind, StoreStatus, TransactOptions } from './store.js'
 
 /** Options for {@link openLmdbStore}. */
 export interface LmdbStoreOptions {
-  /** The data directory; created if missing. Several processes may open it at once. */
+  /** The data directory. Several processes may open it at once. */
   dataDir: string
+  /**
+   * Create the store when `dataDir` holds none (and the directory when it is missing).
+   * Otherwise opening a directory without a store rejects with `store_not_found`.
+   * @default false
+   */
+  create?: boolean
   /** Most outstanding watches of this handle, as FoundationDB's `max_watches`. @default 10000 */
   maxWatches?: number
   /**
@@ -26,7 +33,8 @@ export interface LmdbStoreOptions {
 /**
  * Opens the embedded store: LMDB in `dataDir`, durable, shared by every process that
  * opens the same directory (a commit in one fires the watches of the others).
- * Rejects with `data_dir_unavailable` when the directory cannot be opened.
+ * Rejects with `store_not_found` when there is no store and `create` is not set, and with
+ * `data_dir_unavailable` when the directory cannot be opened.
  */
 export function openLmdbStore(options: LmdbStoreOptions): Promise<KvStore> {
   try {
@@ -38,7 +46,8 @@ export function openLmdbStore(options: LmdbStoreOptions): Promise<KvStore> {
 
 type Attempt<T> = { committed: true; value: T } | { committed: false }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+/** Conflicting writers retry quickly: their transactions are short. */
+const CONFLICT_BACKOFF = { baseDelayMs: 1, maxDelayMs: 20 }
 
 class LmdbStore implements KvStore {
   readonly kind: StoreKind = 'embedded'
@@ -51,7 +60,7 @@ class LmdbStore implements KvStore {
 
   constructor(options: LmdbStoreOptions) {
     const { dataDir, pollIntervalMs = 1000 } = options
-    this.dbs = openLmdbDatabases(dataDir)
+    this.dbs = openLmdbDatabases(dataDir, options.create ?? false)
     this.snapshots = new SnapshotSource(this.dbs.root)
     this.changeLogSize = Math.max(1, options.changeLogSize ?? 10_000)
     this.registry = new WatchRegistry(options.maxWatches ?? 10_000, (count) =>
@@ -81,10 +90,14 @@ class LmdbStore implements KvStore {
           `The transaction conflicted ${attempt + 1} times (maxRetries ${maxRetries}): retry later, or make transactions smaller.`,
         )
       }
-      // Jittered exponential backoff, so that conflicting writers drift apart.
-      await sleep(Math.random() * Math.min(20, 2 ** attempt))
+      // Jittered, so that conflicting writers drift apart.
+      await wait(backoffDelayMs(attempt, CONFLICT_BACKOFF))
       if (performance.now() > deadline) throw timeoutError(timeoutMs)
     }
+  }
+
+  status(): StoreStatus {
+    return { commitWakeups: this.notifier.wakeups }
   }
 
   ping(): Promise<void> {

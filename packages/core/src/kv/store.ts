@@ -79,9 +79,20 @@ export interface TransactOptions {
   timeoutMs?: number
 }
 
+/** What a store may report about its own health (the embedded store does). */
+export interface StoreStatus {
+  /**
+   * How watches learn of commits by other processes: `notify` at once, `poll` only from
+   * the safety poll (degraded: the notification file cannot be watched).
+   */
+  commitWakeups: 'notify' | 'poll'
+}
+
 /** A transactional, ordered key-value store. */
 export interface KvStore {
   readonly kind: StoreKind
+  /** Health details for metrics; stores without any leave it out. */
+  status?(): StoreStatus
   /**
    * Runs `body` in a serializable transaction and commits it. On a conflict the body is
    * run again (so it must have no side effects outside the transaction).

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { pack } from 'fdb-tuple'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { isSyncError, type SyncErrorCode } from '../errors.js'
+import { SyncError, isSyncError, type SyncErrorCode } from '../errors.js'
 import type { KvStore } from '../kv/store.js'
 import { defineSchema } from '../schema.js'
 import { ZERO_VERSION, isVersion } from '../version.js'
@@ -201,6 +201,57 @@ export function runRepoContract(
       expect(seen).toEqual([null, 0, 1, null])
       expect([...versions].sort()).toEqual(versions)
       expect(new Set(versions).size).toBe(4)
+    })
+
+    it('readAndWatch returns the state and a watch that fires on the next write', async () => {
+      t = fresh()
+      const { version } = await t.put(Quote, 'q', quote)
+      const { state, watch } = await t.readAndWatch(Quote, 'q')
+      expect(state).toEqual({ id: 'q', version, value: quote })
+      const next = await t.put(Quote, 'q', { ...quote, likes: 1 })
+      expect(await watch.changed).toBe(true)
+      expect((await t.readAndWatch(Quote, 'q')).state.version).toBe(next.version)
+    })
+
+    it('watch() rides out a store that is briefly unavailable: the reader still gets the record', async () => {
+      t = fresh()
+      await t.put(Quote, 'q', quote)
+      let failures = 2
+      const flaky: KvStore = {
+        kind: store.kind,
+        transact: (body, options) =>
+          failures-- > 0
+            ? Promise.reject(new SyncError('store_unavailable', 'injected'))
+            : store.transact(body, options),
+        ping: () => store.ping(),
+        close: () => Promise.resolve(),
+      }
+      const controller = new AbortController()
+      const flakyTenant = createRepo(flaky, { root }).tenant(t.name)
+      for await (const state of flakyTenant.watch(Quote, 'q', { signal: controller.signal })) {
+        expect(state.value).toEqual(quote)
+        controller.abort()
+      }
+      expect(failures).toBeLessThan(0)
+    })
+
+    it('has one epoch per store: created by the first readers (who agree), kept, and new after a reset', async () => {
+      const epochRoot = `${root}-epoch`
+      const epochRepo = createRepo(store, { root: epochRoot })
+      const reset = () =>
+        store.transact((tx) => {
+          tx.clearRange(pack([epochRoot]), Buffer.concat([pack([epochRoot]), Buffer.from([0xff])]))
+          return Promise.resolve()
+        })
+      const first = await Promise.all(Array.from({ length: 5 }, () => epochRepo.epoch()))
+      expect(new Set(first).size).toBe(1)
+      expect(first[0]).toMatch(/^[0-9a-f]{32}$/)
+      expect(await epochRepo.tenant('a').transact((tx) => tx.epoch())).toBe(first[0])
+      await reset()
+      const after = await epochRepo.epoch()
+      expect(after).toMatch(/^[0-9a-f]{32}$/)
+      expect(after).not.toBe(first[0])
+      await reset()
     })
 
     it('round-trips any JSON value', async () => {

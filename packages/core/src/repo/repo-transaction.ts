@@ -1,3 +1,4 @@
+import type { Epoch } from '../epoch.js'
 import { SyncError } from '../errors.js'
 import type { KvTransaction } from '../kv/store.js'
 import { assertId } from '../names.js'
@@ -15,6 +16,7 @@ import {
   encodeInlineHead,
   encodeTombstoneHead,
 } from './record-codec.js'
+import { readOrCreateEpoch } from './store-epoch.js'
 import type { RecordState, RecordWatch, RepoTransaction, SyncRecord } from './types.js'
 
 /** {@link RepoTransaction} over one {@link KvTransaction}, for one tenant. */
@@ -125,6 +127,10 @@ export class TenantTransaction implements RepoTransaction {
       this.#version.catch(() => undefined)
     }
     return this.#version
+  }
+
+  epoch(): Promise<Epoch> {
+    return readOrCreateEpoch(this.tx, this.root)
   }
 
   #keys(schema: Schema<unknown>, id: string): RecordKeys {

@@ -8,4 +8,4 @@ import { runRepoContract } from './repo-contract.js'
 const dir = mkdtempSync(path.join(tmpdir(), 'fdb-live-repo-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-runRepoContract('the embedded LMDB store', () => openStore({ dataDir: dir }))
+runRepoContract('the embedded LMDB store', () => openStore({ dataDir: dir, create: true }))

@@ -3,6 +3,7 @@ import type { KvStore, TransactOptions } from '../kv/store.js'
 import { assertTenant } from '../names.js'
 import type { Schema } from '../schema.js'
 import { TenantTransaction } from './repo-transaction.js'
+import { readOrCreateEpoch, writeNewEpoch } from './store-epoch.js'
 import type {
   RecordState,
   Repo,
@@ -11,6 +12,7 @@ import type {
   SyncRecord,
   TenantRepo,
   WatchRecordOptions,
+  WatchedState,
   WriteResult,
 } from './types.js'
 import { watchRecord } from './watch-record.js'
@@ -31,7 +33,13 @@ export function createRepo(store: KvStore, options: RepoOptions = {}): Repo {
       `Invalid repo root ${JSON.stringify(root)}: use a non-empty string.`,
     )
   }
-  return { store, root, tenant: (name) => new Tenant(store, root, name) }
+  return {
+    store,
+    root,
+    tenant: (name) => new Tenant(store, root, name),
+    epoch: () => store.transact((tx) => readOrCreateEpoch(tx, root)),
+    newEpoch: () => store.transact((tx) => Promise.resolve(writeNewEpoch(tx, root))),
+  }
 }
 
 class Tenant implements TenantRepo {
@@ -59,6 +67,13 @@ class Tenant implements TenantRepo {
 
   getState<T>(schema: Schema<T>, id: string): Promise<RecordState<T>> {
     return this.transact((tx) => tx.getState(schema, id))
+  }
+
+  readAndWatch<T>(schema: Schema<T>, id: string): Promise<WatchedState<T>> {
+    return this.transact(async (tx) => ({
+      state: await tx.getState(schema, id),
+      watch: tx.watch(schema, id),
+    }))
   }
 
   put<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult> {

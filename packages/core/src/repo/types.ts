@@ -1,3 +1,4 @@
+import type { Epoch } from '../epoch.js'
 import type { KvStore, KvWatch, TransactOptions } from '../kv/store.js'
 import type { Schema } from '../schema.js'
 import type { Version } from '../version.js'
@@ -50,6 +51,15 @@ export interface RepoTransaction {
   watch(schema: Schema<unknown>, id: string): RecordWatch
   /** The version this transaction's writes get; resolves after it commits. */
   committedVersion(): Promise<Version>
+  /** The store's epoch (see {@link Repo.epoch}), read in this transaction. */
+  epoch(): Promise<Epoch>
+}
+
+/** A record's state and a watch registered in the same transaction as the read. */
+export interface WatchedState<T> {
+  state: RecordState<T>
+  /** Fires on any commit after the read that changes the record. */
+  watch: RecordWatch
 }
 
 /** Options for {@link TenantRepo.watch}. */
@@ -70,6 +80,12 @@ export interface TenantRepo {
   update<T>(schema: Schema<T>, id: string, value: T): Promise<WriteResult>
   /** Deletes the record. Resolves `null` when it did not exist (nothing is written). */
   delete(schema: Schema<unknown>, id: string): Promise<WriteResult | null>
+  /**
+   * Reads the record and registers a watch on it in ONE transaction, so no write between
+   * the read and the watch is missed: the one place that rule is written. Re-arm after a
+   * fire by calling it again (a fire only means "go and look").
+   */
+  readAndWatch<T>(schema: Schema<T>, id: string): Promise<WatchedState<T>>
   /** Runs `body` in one transaction, retried on conflict (so concurrent likes are never lost). */
   transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R>
   /**
@@ -98,4 +114,15 @@ export interface Repo {
   readonly root: string
   /** The records of one tenant; throws `invalid_tenant` for an invalid name. */
   tenant(name: string): TenantRepo
+  /**
+   * The store's epoch under this root, created (once, in a "read; if absent write"
+   * transaction) by the first caller. Versions only compare within one epoch.
+   */
+  epoch(): Promise<Epoch>
+  /**
+   * Replaces the epoch with a new one, after restoring the store from a backup (which
+   * brings back older versions and the epoch they belonged to). Clients then drop the
+   * versions they hold and take what the gateway sends.
+   */
+  newEpoch(): Promise<Epoch>
 }

@@ -1,20 +1,19 @@
-import { isSyncError } from '../errors.js'
+import { SyncError } from '../errors.js'
+import { STORE_BACKOFF, backoffDelayMs, retrying, wait } from '../retry.js'
 import type { Schema } from '../schema.js'
 import type { RecordState, TenantRepo, WatchRecordOptions } from './types.js'
-
-const MIN_BACKOFF_MS = 50
-const MAX_BACKOFF_MS = 5_000
 
 /**
  * The seed's mini sync engine as an async iterator:
  *
- *   read + watch (one transaction) ─► yield if newer ─► wait for the fire ─┐
- *        ▲                                                                 │
- *        └──────────────────── re-read and re-arm ◄────────────────────────┘
+ *   readAndWatch ─► yield if newer ─► wait for the fire ─┐
+ *        ▲                                               │
+ *        └────────────── re-read and re-arm ◄────────────┘
  *
  * A fire only means "go and look", so a state is yielded only when its version is newer
- * than the last one yielded. Watch errors back off and re-arm; `too_many_watches` and a
- * closed store end the iteration with that error.
+ * than the last one yielded. Retryable errors (`RETRYABLE_CODES`) and watches that end
+ * without a fire back off and look again; any other error (`too_many_watches`, a closed
+ * store, a bug) ends the iteration with that error.
  */
 export async function* watchRecord<T>(
   repo: TenantRepo,
@@ -24,12 +23,19 @@ export async function* watchRecord<T>(
 ): AsyncGenerator<RecordState<T>, void, undefined> {
   const { signal } = options
   let last = options.since
-  let backoffMs = MIN_BACKOFF_MS
-  while (!signal?.aborted) {
-    const { state, watch } = await repo.transact(async (tx) => ({
-      state: await tx.getState(schema, id),
-      watch: tx.watch(schema, id),
-    }))
+  let failures = 0
+  // A function: TypeScript would otherwise keep `aborted` narrowed across the awaits.
+  const aborted = (): boolean => signal?.aborted === true
+  const backOff = (): Promise<void> => wait(backoffDelayMs(failures++, STORE_BACKOFF), signal)
+  while (!aborted()) {
+    let armed
+    try {
+      armed = await retrying(() => repo.readAndWatch(schema, id), signal ? { signal } : {})
+    } catch (error) {
+      if (aborted()) return
+      throw error
+    }
+    const { state, watch } = armed
     const onAbort = (): void => watch.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
@@ -37,29 +43,14 @@ export async function* watchRecord<T>(
         last = state.version
         yield state
       }
-      if (!(await watch.changed)) return
-      backoffMs = MIN_BACKOFF_MS
+      if (await watch.changed) failures = 0
+      else if (!aborted()) await backOff()
     } catch (error) {
-      if (isSyncError(error, 'too_many_watches') || isSyncError(error, 'store_closed')) throw error
-      await delay(backoffMs, signal)
-      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)
+      if (!(error instanceof SyncError) || !error.retryable) throw error
+      await backOff()
     } finally {
       signal?.removeEventListener('abort', onAbort)
       watch.cancel()
     }
   }
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms * (0.5 + Math.random() / 2))
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      { once: true },
-    )
-  })
 }

@@ -60,7 +60,7 @@ async function main(store: KvStore): Promise<boolean> {
 }
 
 const kind = process.env['FDB_LIVE_STORE_KIND'] === 'fdb' ? 'fdb' : 'embedded'
-const store = await openStore({ kind })
+const store = await (kind === 'fdb' ? openStore({ kind }) : openStore({ kind, create: true }))
 let close = true
 try {
   close = await main(store)

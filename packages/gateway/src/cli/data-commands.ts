@@ -5,7 +5,7 @@ import { addStoreOptions, type StoreFlags } from './options.js'
 /** Runs `body` with a repo over the store the flags name, and closes the store after. */
 export type WithRepo = (flags: StoreFlags, body: (repo: Repo) => Promise<void>) => Promise<void>
 
-/** `get`, `put`, `delete` and `watch`: one record at a time, JSON lines on stdout. */
+/** `get`, `put`, `delete`, `watch` (one record at a time) and `epoch`: JSON lines on stdout. */
 export function dataCommands(withRepo: WithRepo): Command[] {
   const get = new Command('get')
     .description('print a record as {"id","version","value"}')
@@ -88,7 +88,18 @@ export function dataCommands(withRepo: WithRepo): Command[] {
       }),
     )
 
-  return [get, put, del, watch].map((command) => addStoreOptions(command))
+  const epoch = new Command('epoch')
+    .description(
+      "print the store's epoch; --new replaces it (after restoring a backup: clients then drop their versions)",
+    )
+    .option('--new', 'write a new epoch')
+    .action((flags: StoreFlags & { new?: boolean }) =>
+      withRepo(flags, async (repo) => {
+        printLine({ epoch: await (flags.new === true ? repo.newEpoch() : repo.epoch()) })
+      }),
+    )
+
+  return [get, put, del, watch, epoch].map((command) => addStoreOptions(command))
 }
 
 function checkId(id: string): string {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander'
 import { DEFAULT_CORS_ORIGINS } from '../create-gateway.js'
 import { createLogger } from '../logger.js'
+import { openStoreInBackground } from '../background-store.js'
 import { startGateway } from '../server.js'
 import {
   addStoreOptions,
@@ -42,7 +43,18 @@ export function gatewayCommand(): Command {
     )
   return addStoreOptions(command).action(async (flags: GatewayFlags) => {
     const logger = createLogger()
-    const store = await openStoreFromFlags(flags)
+    // The embedded store reports a degraded commit notification as a process warning.
+    process.on('warning', (warning) => {
+      const { code } = warning as Error & { code?: unknown }
+      logger.warn({ code }, warning.message)
+    })
+    const store = openStoreInBackground({
+      kind: flags.store,
+      open: () => openStoreFromFlags(flags),
+      logger,
+    })
+    // Bad configuration still fails at once; a store that is only missing or away is waited for.
+    await store.firstAttempt
     const origins = flags.corsOrigin
     const running = await startGateway({
       store,

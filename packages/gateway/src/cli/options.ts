@@ -7,6 +7,7 @@ export interface StoreFlags {
   dataDir: string
   clusterFile?: string
   maxWatches?: number
+  create?: boolean
 }
 
 /** Adds `--store`, `--data-dir`, `--cluster-file`, `--max-watches` (and their FDB_LIVE_* variables). */
@@ -22,6 +23,12 @@ export function addStoreOptions(command: Command): Command {
       new Option('--data-dir <dir>', 'data directory of the embedded store')
         .default('.fdb-live/data')
         .env('FDB_LIVE_DATA_DIR'),
+    )
+    .addOption(
+      new Option(
+        '--create',
+        'create a new, empty embedded store if --data-dir holds none (otherwise: store_not_found)',
+      ),
     )
     .addOption(
       new Option('--cluster-file <file>', 'FoundationDB cluster file (--store fdb)').env(
@@ -56,7 +63,12 @@ export function openStoreFromFlags(flags: StoreFlags): Promise<KvStore> {
       ...maxWatches,
     })
   }
-  return openStore({ kind: 'embedded', dataDir: flags.dataDir, ...maxWatches })
+  return openStore({
+    kind: 'embedded',
+    dataDir: flags.dataDir,
+    create: flags.create === true,
+    ...maxWatches,
+  })
 }
 
 /** `--port`: an integer 0–65535 (0 picks a free port). */

@@ -1,16 +1,20 @@
-import { SyncError, assertTenant } from '@fdb-live/core'
+import { SyncError, assertTenant, quoteInput, toSyncError, type Epoch } from '@fdb-live/core'
 import express, { Router, type Request, type RequestHandler, type Response } from 'express'
+import type { Logger } from 'pino'
 import { methodNotAllowed } from '../http-errors.js'
 import type { GatewayMetrics } from '../metrics.js'
+import { formatEvent } from '../sse-format.js'
 import { SseStream } from '../sse-stream.js'
+import { jitteredRetryMs, refuseStream } from '../stream-refusal.js'
 import { runStreamSession, type StreamSessionHandle } from '../stream-session.js'
 import {
+  epochOfBody,
+  epochOfQuery,
   parseSubscriptionBody,
   parseSubscriptionQuery,
   type StreamSubscription,
 } from '../subscriptions.js'
 import type { WatchHub } from '../watch-hub.js'
-import type { Logger } from 'pino'
 
 /** What the stream routes need from the gateway. */
 export interface StreamRouteOptions {
@@ -19,12 +23,22 @@ export interface StreamRouteOptions {
   logger: Logger
   /** Open streams, so that the gateway can end them on close. */
   streams: Set<SseStream>
-  isClosing: () => boolean
+  /** Why new streams are refused for now (shutting down, no store yet), if they are. */
+  unavailable: () => SyncError | undefined
+  /** The store's epoch; rejects when the store does not answer. */
+  epoch: () => Promise<Epoch>
   heartbeatIntervalMs: number
   stalledStreamTimeoutMs: number
   retryMs: number
   maxSubscriptionsPerStream: number
   bodyLimitBytes: number
+}
+
+/** A validated stream request. */
+interface StreamRequest {
+  subscriptions: StreamSubscription[]
+  /** The epoch the client's `since` values come from, if it sent one. */
+  epoch: Epoch | undefined
 }
 
 /**
@@ -33,6 +47,7 @@ export interface StreamRouteOptions {
  */
 export function streamRoutes(options: StreamRouteOptions): Router {
   const router = Router()
+  const limit = options.maxSubscriptionsPerStream
   const requireJson: RequestHandler = (req, _res, next) => {
     const type = req.is('application/json')
     if (type === null)
@@ -40,7 +55,15 @@ export function streamRoutes(options: StreamRouteOptions): Router {
     if (type === false) {
       throw new SyncError(
         'unsupported_media_type',
-        `Content-Type ${JSON.stringify(req.get('Content-Type'))} is not supported; use application/json.`,
+        `Content-Type ${quoteInput(req.get('Content-Type'))} is not supported; use application/json.`,
+      )
+    }
+    // The body parser would decode UTF-16 and report the garbled result as malformed JSON.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('Content-Type') ?? '')?.[1]
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      throw new SyncError(
+        'unsupported_media_type',
+        `charset ${quoteInput(charset)} is not supported; send UTF-8 application/json.`,
       )
     }
     next()
@@ -50,39 +73,61 @@ export function streamRoutes(options: StreamRouteOptions): Router {
     .post(
       requireJson,
       express.json({ limit: options.bodyLimitBytes, strict: true }),
-      (req, res) => {
-        const subscriptions = parseSubscriptionBody(req.body, options.maxSubscriptionsPerStream)
-        openStream(options, req, res, subscriptions)
+      async (req, res) => {
+        const subscriptions = parseSubscriptionBody(req.body, limit)
+        await openStream(options, req, res, { subscriptions, epoch: epochOfBody(req.body) })
       },
     )
-    .get((req, res) => {
+    .get(async (req, res) => {
       const query = req.originalUrl.includes('?')
         ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1)
         : ''
-      const subscriptions = parseSubscriptionQuery(query, options.maxSubscriptionsPerStream)
-      openStream(options, req, res, subscriptions)
+      const subscriptions = parseSubscriptionQuery(query, limit)
+      await openStream(options, req, res, { subscriptions, epoch: epochOfQuery(query) })
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']))
   return router
 }
 
-function openStream(
+async function openStream(
   options: StreamRouteOptions,
   req: Request,
   res: Response,
-  subscriptions: StreamSubscription[],
-): void {
+  request: StreamRequest,
+): Promise<void> {
   const tenant = req.params['tenant']
   assertTenant(tenant)
-  if (options.isClosing())
-    throw new SyncError('store_unavailable', 'The gateway is shutting down; retry.')
+  const retryMs = jitteredRetryMs(options.retryMs)
+  let epoch: Epoch
+  try {
+    const refusal = options.unavailable()
+    if (refusal !== undefined) throw refusal
+    epoch = await options.epoch()
+  } catch (error) {
+    const syncError = toSyncError(error)
+    // An EventSource refused with an error status never comes back: a GET stream is refused
+    // only in the form it retries (stream-refusal.ts), even for a bug.
+    if (!syncError.retryable && req.method !== 'GET') throw syncError
+    const log = { tenant, code: syncError.code, err: syncError.cause ?? syncError }
+    if (syncError.code === 'internal') options.logger.error(log, 'stream refused')
+    else options.logger.warn(log, 'stream refused for now')
+    refuseStream(req, res, syncError, retryMs)
+    return
+  }
+  // The client may have left while the epoch was read: nothing would ever close the stream.
+  if (res.socket === null || res.socket.destroyed) return
+  // Versions of another epoch say nothing about this store: send every current value.
+  const subscriptions =
+    request.epoch !== undefined && request.epoch !== epoch
+      ? request.subscriptions.map(({ schema, id }) => ({ schema, id }))
+      : request.subscriptions
   const { hub, metrics, logger, streams } = options
   // Filled in right after the stream exists; the close event cannot come sooner.
   const session: { current?: StreamSessionHandle } = {}
   const stream: SseStream = new SseStream(res, {
     metrics,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
-    retryMs: options.retryMs,
+    retryMs,
     stalledTimeoutMs: options.stalledStreamTimeoutMs,
     onStalled: () => {
       logger.warn(
@@ -97,6 +142,7 @@ function openStream(
       logger.debug({ tenant }, 'stream closed')
     },
   })
+  stream.sendControl('hello', 'hello', formatEvent('hello', JSON.stringify({ epoch })))
   streams.add(stream)
   metrics.openStreams.inc()
   logger.debug({ tenant, subscriptions: subscriptions.length }, 'stream opened')

@@ -66,6 +66,11 @@ export class SseClientForTesting {
     return this.#res.statusCode ?? 0
   }
 
+  /** This end's TCP port, to find the connection in the kernel's tables. */
+  get localPort(): number | undefined {
+    return this.#res.socket.localPort
+  }
+
   get headers(): http.IncomingHttpHeaders {
     return this.#res.headers
   }

@@ -11,6 +11,8 @@ export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'h
   dataDir?: string
   /** The store's watch budget (to provoke `too_many_watches`). @default 10000 */
   maxWatches?: number
+  /** Wraps the store the gateway uses (to inject faults, e.g. `faultyStoreForTesting`). */
+  wrapStore?: (store: KvStore) => KvStore
   /** Wraps the repo the gateway uses (to inject faults or delays). */
   wrapRepo?: (repo: Repo) => Repo
 }
@@ -19,6 +21,7 @@ export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'h
 export interface TestGateway extends AsyncDisposable {
   readonly url: string
   readonly dataDir: string
+  /** The store itself (no injected faults): for the test's own reads and writes. */
   readonly store: KvStore
   readonly repo: Repo
   readonly running: RunningGateway
@@ -32,21 +35,24 @@ export interface TestGateway extends AsyncDisposable {
  * the gateway and the store and removes the temporary data directory.
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { dataDir: givenDir, maxWatches, wrapRepo, ...gatewayOptions } = options
+  const { dataDir: givenDir, maxWatches, wrapStore, wrapRepo, ...gatewayOptions } = options
   // A dot-free leaf: the embedded store treats a path with an extension as a file name.
   const dataDir =
     givenDir ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'fdb-live-gw-')), 'data')
   const store = await openStore({
     kind: 'embedded',
     dataDir,
+    create: true,
     ...(maxWatches === undefined ? {} : { maxWatches }),
   })
   const repo = createRepo(store)
+  const served = wrapStore === undefined ? store : wrapStore(store)
+  const servedRepo = served === store ? repo : createRepo(served)
   const running = await startGateway({
     logger: createLogger(process.env.FDB_LIVE_LOG_LEVEL === undefined ? { level: 'silent' } : {}),
     ...gatewayOptions,
-    store,
-    repo: wrapRepo === undefined ? repo : wrapRepo(repo),
+    store: served,
+    repo: wrapRepo === undefined ? servedRepo : wrapRepo(servedRepo),
     port: 0,
     host: '127.0.0.1',
   })

@@ -55,6 +55,7 @@ export async function startLiveGatewayForTesting(
     store = await openStore({
       kind: 'embedded',
       dataDir,
+      create: true,
       ...(options.maxWatches === undefined ? {} : { maxWatches: options.maxWatches }),
     })
     repo = createRepo(store)

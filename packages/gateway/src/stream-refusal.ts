@@ -1,0 +1,43 @@
+import type { SyncError } from '@fdb-live/core'
+import type { Request, Response } from 'express'
+import { publicError, sendError } from './http-errors.js'
+import { formatEvent, formatRetry } from './sse-format.js'
+import { SSE_HEADERS } from './sse-stream.js'
+
+/**
+ * The `retry:` hint of one stream: `retryMs` ± 50 %, uniformly. Every stream of a gateway
+ * that restarts drops at once; with one fixed hint their browsers would all come back in
+ * the same instant.
+ */
+export function jitteredRetryMs(retryMs: number, random: () => number = Math.random): number {
+  return Math.round(retryMs * (0.5 + random()))
+}
+
+/**
+ * Refuses a stream request for a reason that passes (the gateway is shutting down, the
+ * store does not answer). A GET stream is what `EventSource` opens, and an `EventSource`
+ * that gets anything but `200 text/event-stream` gives up for good (HTML spec, "fail the
+ * connection"), so a GET gets the *transient refusal*: `200`, a `retry:` hint, one `error`
+ * event `store_unavailable` without `schema`/`id` (it concerns the whole stream; whatever
+ * the cause, all the browser can do is retry), then the end of the
+ * response, after which the browser reconnects by itself. A POST (the react-sync client)
+ * gets the JSON error with its status and `Retry-After`.
+ */
+export function refuseStream(req: Request, res: Response, error: SyncError, retryMs: number): void {
+  const shown = publicError(error)
+  if (req.method !== 'GET') {
+    res.set('Retry-After', String(Math.max(1, Math.round(retryMs / 1000))))
+    sendError(res, shown)
+    return
+  }
+  // Whatever the cause (logged by the caller), the browser can only wait and retry.
+  const message =
+    shown.code === 'store_unavailable'
+      ? shown.message
+      : 'The gateway cannot serve streams right now; the browser retries.'
+  res.writeHead(200, SSE_HEADERS)
+  res.end(
+    formatRetry(retryMs) +
+      formatEvent('error', JSON.stringify({ code: 'store_unavailable', message })),
+  )
+}
