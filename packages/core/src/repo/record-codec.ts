@@ -7,7 +7,7 @@ import { VERSIONSTAMP_BYTES } from '../version.js'
  *   [0]       format, 0x01
  *   [1..11)   versionstamp of the commit that wrote it (SetVersionstampedValue, offset 1)
  *   [11]      kind: 0x00 inline JSON, 0x01 chunked JSON, 0x02 tombstone
- *   [12..)    inline: the UTF-8 JSON document
+ *   [12..)    inline: the UTF-8 JSON document (at most INLINE_MAX_BYTES)
  *             chunked: uint32 BE chunk count, uint32 BE total byte length
  *             tombstone: nothing
  *
@@ -22,7 +22,13 @@ const BODY_OFFSET = KIND_OFFSET + 1
 export const HeadKind = { Inline: 0x00, Chunked: 0x01, Tombstone: 0x02 } as const
 export type HeadKind = (typeof HeadKind)[keyof typeof HeadKind]
 
-/** Largest document stored inline in the head, and the size of each chunk otherwise. */
+/**
+ * Largest document stored inline in the head. The head is the key every subscription
+ * watches, and FoundationDB's storage servers keep watched values in memory (past a limit
+ * they fall back to polling), so it stays small: larger documents go to chunks.
+ */
+export const INLINE_MAX_BYTES = 2048
+/** The size of each chunk of a larger document (values are limited to 100,000 bytes). */
 export const CHUNK_BYTES = 90_000
 /** Largest document accepted: FoundationDB transactions stay well under their 10 MB limit. */
 export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024

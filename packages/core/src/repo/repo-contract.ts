@@ -270,6 +270,53 @@ export function runRepoContract(
       )
     })
 
+    it('refuses to watch a record written in the same transaction, and to write one it watches', async () => {
+      t = fresh()
+      await t.put(Quote, 'q', quote)
+      await expectCode(
+        t.transact(async (tx) => {
+          await tx.put(Quote, 'q', { ...quote, likes: 1 })
+          return { watch: tx.watch(Quote, 'q') }
+        }),
+        'invalid_request',
+      )
+      await expectCode(
+        t.transact(async (tx) => {
+          const watch = tx.watch(Quote, 'q')
+          await tx.put(Quote, 'q', { ...quote, likes: 2 })
+          return { watch }
+        }),
+        'invalid_request',
+      )
+      expect((await t.get(Quote, 'q'))!.value.likes).toBe(0) // neither wrote anything
+    })
+
+    it('keeps the watched head small: a document over 2 KB goes to chunks', async () => {
+      t = fresh()
+      const doc = { ...quote, content: 'y'.repeat(3000) }
+      await t.put(Quote, 'q', doc)
+      const head = await store.transact((tx) => tx.get(pack([root, t.name, 'quotes', 'q'])))
+      expect(head!.length).toBeLessThanOrEqual(20) // format, stamp, kind, count, length
+      expect(await keysOf(t)).toBe(2) // the head and one chunk
+      expect((await t.get(Quote, 'q'))!.value).toEqual(doc)
+      await t.put(Quote, 'q', quote) // small again: inline, and the chunk is gone
+      expect(await keysOf(t)).toBe(1)
+    })
+
+    it('keeps a watch after its transaction’s timeout has passed: it fires on the next change', async () => {
+      t = fresh()
+      await t.put(Quote, 'q', quote)
+      const { watch } = await t.transact(
+        async (tx) => ({ record: await tx.get(Quote, 'q'), watch: tx.watch(Quote, 'q') }),
+        { timeoutMs: 200 },
+      )
+      // Let the arming transaction's timeout pass: a committed watch must not be cut by it
+      // (FoundationDB's read-your-writes layer keeps committed watches past it).
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      await t.put(Quote, 'q', { ...quote, likes: 9 })
+      expect(await watch.changed).toBe(true)
+    })
+
     it('rejects bad names with a clear error and writes nothing', async () => {
       t = fresh()
       // A lone surrogate has no UTF-8 form: encoded as U+FFFD, 'a\ud800' and 'a\udc00'

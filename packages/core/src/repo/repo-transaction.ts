@@ -9,6 +9,7 @@ import { recordKeys, type RecordKeys } from './key-layout.js'
 import {
   CHUNK_BYTES,
   HeadKind,
+  INLINE_MAX_BYTES,
   STAMP_OFFSET,
   corrupt,
   decodeHead,
@@ -25,6 +26,11 @@ export class TenantTransaction implements RepoTransaction {
   // after commit (FoundationDB refuses to read it back, error 1036), so reading them again
   // in the same transaction is refused with a clear error instead.
   readonly #written = new Set<string>()
+  // Records this transaction watches. Writing one of them after watching it would fire the
+  // watch at once on FoundationDB (a watch reports its own transaction's writes) but only
+  // after commit on the embedded store; watching after writing hits 1036 on FoundationDB.
+  // Neither means anything useful, so both orders are refused, the same on every store.
+  readonly #watched = new Set<string>()
   #version: Promise<Version> | undefined
 
   constructor(
@@ -72,15 +78,15 @@ export class TenantTransaction implements RepoTransaction {
     const json = await encodeDocument(schema, id, value)
     // A blind write: no read, so concurrent puts never conflict (last commit wins).
     this.tx.clearRange(keys.chunksStart, keys.chunksEnd)
-    if (json.length <= CHUNK_BYTES) {
-      this.#setHead(keys, encodeInlineHead(json))
+    if (json.length <= INLINE_MAX_BYTES) {
+      this.#setHead(keys, encodeInlineHead(json), `${schema.name}/${id}`)
       return
     }
     const count = Math.ceil(json.length / CHUNK_BYTES)
     for (let i = 0; i < count; i++) {
       this.tx.set(keys.chunk(i), json.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES))
     }
-    this.#setHead(keys, encodeChunkedHead(count, json.length))
+    this.#setHead(keys, encodeChunkedHead(count, json.length), `${schema.name}/${id}`)
   }
 
   async insert<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
@@ -112,12 +118,21 @@ export class TenantTransaction implements RepoTransaction {
     // A tombstone rather than a clear: the deletion gets a version newer than the value it
     // removes, so clients that resume with `since` learn about it.
     this.tx.clearRange(keys.chunksStart, keys.chunksEnd)
-    this.#setHead(keys, encodeTombstoneHead())
+    this.#setHead(keys, encodeTombstoneHead(), `${schema.name}/${id}`)
     return true
   }
 
   watch(schema: Schema<unknown>, id: string): RecordWatch {
-    return this.tx.watch(this.#keys(schema, id).head)
+    const keys = this.#keys(schema, id)
+    const head = keys.head.toString('latin1')
+    if (this.#written.has(head)) {
+      throw new SyncError(
+        'invalid_request',
+        `${schema.name}/${id} was written earlier in this transaction, so it cannot be watched in it: watch it in a transaction of its own (read + watch), or after this one commits.`,
+      )
+    }
+    this.#watched.add(head)
+    return this.tx.watch(keys.head)
   }
 
   committedVersion(): Promise<Version> {
@@ -138,8 +153,15 @@ export class TenantTransaction implements RepoTransaction {
     return recordKeys(this.root, this.tenant, schema.name, id)
   }
 
-  #setHead(keys: RecordKeys, value: Buffer): void {
-    this.#written.add(keys.head.toString('latin1'))
+  #setHead(keys: RecordKeys, value: Buffer, what: string): void {
+    const head = keys.head.toString('latin1')
+    if (this.#watched.has(head)) {
+      throw new SyncError(
+        'invalid_request',
+        `${what} is watched in this transaction, so it cannot be written in it: write it in another transaction (the watch then reports that write).`,
+      )
+    }
+    this.#written.add(head)
     this.tx.setVersionstampedValue(keys.head, value, STAMP_OFFSET)
   }
 }
