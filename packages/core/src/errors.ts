@@ -68,6 +68,8 @@ export const RETRYABLE_CODES: { readonly [C in SyncErrorCode]: boolean } = {
   already_exists: false,
   transaction_conflict: true,
   transaction_timeout: true,
+  // The write may have landed: the caller must read before deciding to write again.
+  commit_unknown: false,
   watch_cancelled: false,
   // Frees up only when other subscribers leave: report it rather than wait silently.
   too_many_watches: false,
