@@ -5,9 +5,9 @@ import type { SyncEntry } from './cache-writer.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient } from './sync-client.js'
 import {
-  startLiveGatewayForTesting,
-  type LiveGatewayForTesting,
-} from './test-support/live-gateway.js'
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
 import { createMemoryLocksForTesting } from './test-support/memory-locks.js'
 import { Quote, quote, type QuoteDoc } from './test-support/quote.js'
 
@@ -20,7 +20,7 @@ interface Tab {
 }
 
 const TENANT = 'acme'
-let gateway: LiveGatewayForTesting
+let gateway: RestartableGatewayForTesting
 let locks: LockManager
 let tabs: Tab[]
 
@@ -63,7 +63,7 @@ const waitFor = (check: () => void | Promise<void>) =>
   vi.waitFor(check, { timeout: 10_000, interval: 20 })
 
 beforeEach(async () => {
-  gateway = await startLiveGatewayForTesting()
+  gateway = await startRestartableGatewayForTesting()
   locks = createMemoryLocksForTesting()
   tabs = []
 })

@@ -15,15 +15,15 @@ import { SyncProvider } from './provider.js'
 import { createSyncClient } from './sync-client.js'
 import { syncQueryOptions } from './sync-query-options.js'
 import {
-  startLiveGatewayForTesting,
-  type LiveGatewayForTesting,
-} from './test-support/live-gateway.js'
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
 import { Quote, quote } from './test-support/quote.js'
 import { useSuspenseSyncOne, useSyncOne } from './use-sync-one.js'
 
-let gateway: LiveGatewayForTesting
+let gateway: RestartableGatewayForTesting
 beforeEach(async () => {
-  gateway = await startLiveGatewayForTesting()
+  gateway = await startRestartableGatewayForTesting()
 })
 afterEach(async () => {
   cleanup()

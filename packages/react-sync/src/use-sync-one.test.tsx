@@ -7,15 +7,15 @@ import { SyncProvider } from './provider.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync-client.js'
 import {
-  startLiveGatewayForTesting,
-  type LiveGatewayForTesting,
-} from './test-support/live-gateway.js'
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
 import { Quote, quote } from './test-support/quote.js'
 import { useSyncOne } from './use-sync-one.js'
 import { useSyncStatus } from './use-sync-status.js'
 
 const TENANT = 'acme'
-let gateway: LiveGatewayForTesting
+let gateway: RestartableGatewayForTesting
 let queryClient: QueryClient
 let client: SyncClient
 
@@ -69,7 +69,7 @@ const shown = (id: string) => screen.getByTestId(`quote-${id}`).textContent
 const tenant = () => gateway.repo().tenant(TENANT)
 
 beforeEach(async () => {
-  gateway = await startLiveGatewayForTesting()
+  gateway = await startRestartableGatewayForTesting()
   queryClient = new QueryClient()
   setup()
 })
@@ -279,7 +279,7 @@ describe('subscription errors', () => {
     cleanup()
     client.close()
     await gateway.close()
-    gateway = await startLiveGatewayForTesting({ maxWatches: 1 })
+    gateway = await startRestartableGatewayForTesting({ maxWatches: 1 })
     setup()
   })
 
