@@ -15,7 +15,8 @@
  * because that follower's own per-tab lock becomes available.
  */
 import { SyncError, isSyncErrorCode, type Version } from '@fdb-live/core'
-import { createConnection, type ConnectionOptions, type SyncStatus } from './connection.js'
+import { createConnection, type ConnectionOptions } from './connection.js'
+import type { SyncStatus } from './sync-status.js'
 import { subscriptionKey } from './query-key.js'
 import type { KeyEvent, Subscription, ValueEvent } from './sync-events.js'
 import type { Transport, TransportHost } from './transport.js'

@@ -24,7 +24,7 @@ export type {
   SyncKeyStatus,
   SyncStatusSnapshot,
 } from './sync-client.js'
-export type { SyncStatus } from './connection.js'
+export type { SyncStatus } from './sync-status.js'
 export type { CrossTabOptions } from './cross-tab.js'
 export type { GetToken } from './gateway-http.js'
 export type { SyncEntry } from './cache-writer.js'

@@ -6,6 +6,8 @@ import type { KeyEvent } from './sync-events.js'
 export interface StreamReaderHandlers {
   /** A `value` or `error` event for one record. */
   onKeyEvent(event: KeyEvent): void
+  /** `hello`: the store's epoch (docs/protocol.md), before any `value`. */
+  onHello(epoch: string): void
   /** `synced`: every subscription's initial value has been sent (or skipped by `since`). */
   onSynced(): void
   /** The gateway's `retry:` hint, in milliseconds. */
@@ -73,6 +75,12 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
         code: requireString(data.code, message),
         message: typeof data.message === 'string' ? data.message : '',
       })
+      return
+    }
+    case 'hello': {
+      const epoch = parseData(message).epoch
+      if (typeof epoch !== 'string' || !/^[0-9a-f]{32}$/.test(epoch)) throw malformed(message)
+      handlers.onHello(epoch)
       return
     }
     case 'synced':

@@ -1,4 +1,4 @@
-import type { SyncStatus } from './connection.js'
+import type { SyncStatus } from './sync-status.js'
 import type { KeyEvent, Subscription } from './sync-events.js'
 
 /**
