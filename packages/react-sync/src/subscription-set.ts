@@ -12,7 +12,9 @@ export interface SubscriptionEntry {
 }
 
 /** Options for {@link createSubscriptionSet}. */
-export interface SubscriptionSetOptions {
+export interface SubscriptionSetOptions<E extends SubscriptionEntry> {
+  /** Makes the set's object for a record joining it (the client's per-record state). */
+  create?: ((entry: SubscriptionEntry) => E) | undefined
   /** How long a record stays after its last reference is released. */
   lingerMs: number
   /** How long to gather changes before reporting them (0: at the end of the current task). */
@@ -22,11 +24,11 @@ export interface SubscriptionSetOptions {
 }
 
 /** The reference-counted set of records a client keeps live. */
-export interface SubscriptionSet {
+export interface SubscriptionSet<E extends SubscriptionEntry = SubscriptionEntry> {
   /** Adds a reference; returns its release function (idempotent). */
   add(schema: string, id: string, options?: { invalidate?: boolean }): () => void
-  get(key: string): SubscriptionEntry | undefined
-  entries(): SubscriptionEntry[]
+  get(key: string): E | undefined
+  entries(): E[]
   /** Drops everything at once, without reporting a change (the client is closing). */
   clear(): void
 }
@@ -36,8 +38,11 @@ export interface SubscriptionSet {
  * they are reported as one change. Unmount followed by remount (route changes, React
  * StrictMode) is absorbed by the linger and reports nothing.
  */
-export function createSubscriptionSet(options: SubscriptionSetOptions): SubscriptionSet {
-  const entries = new Map<string, SubscriptionEntry>()
+export function createSubscriptionSet<E extends SubscriptionEntry = SubscriptionEntry>(
+  options: SubscriptionSetOptions<E>,
+): SubscriptionSet<E> {
+  const create = options.create ?? ((entry: SubscriptionEntry) => entry as E)
+  const entries = new Map<string, E>()
   const lingering = new Map<string, ReturnType<typeof setTimeout>>()
   let flushTimer: ReturnType<typeof setTimeout> | undefined
   let generation = 0
@@ -63,7 +68,7 @@ export function createSubscriptionSet(options: SubscriptionSetOptions): Subscrip
       const key = subscriptionKey(schema, id)
       let entry = entries.get(key)
       if (entry === undefined) {
-        entry = { key, schema, id, refs: 0, invalidators: 0 }
+        entry = create({ key, schema, id, refs: 0, invalidators: 0 })
         entries.set(key, entry)
         changed()
       }

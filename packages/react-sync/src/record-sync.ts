@@ -1,0 +1,99 @@
+import { SyncError, isSyncErrorCode, type Version } from '@fdb-live/core'
+import type { QueryClient } from '@tanstack/react-query'
+import { writeEntry, writeError, type SyncEntry } from './cache-writer.js'
+import type { SyncQueryKey } from './query-key.js'
+import type { SubscriptionEntry } from './subscription-set.js'
+import type { KeyErrorEvent, KeyEvent, ValueEvent } from './sync-events.js'
+import { isOlder } from './version-order.js'
+
+/**
+ * Everything a client knows about one subscribed record, in one object (as TanStack's
+ * `QueryCache` keeps one `Query` per hash). It leaves the client's map with the record, so
+ * nothing has to be pruned by hand.
+ */
+export interface RecordSync extends SubscriptionEntry {
+  readonly queryKey: SyncQueryKey
+  /** The newest version seen on the stream (with the cache's, the `since`). */
+  version: Version | undefined
+  /** Why this record's subscription failed, until a new stream retries it. */
+  error: SyncError | undefined
+  /** The name breaks docs/protocol.md's rules: never sent, so it cannot fail the stream. */
+  readonly invalid: boolean
+  /** The current stream sent this record's current value (`synced`). */
+  synced: boolean
+  /** `onEvent` listeners of `SyncClient.subscribe`. */
+  readonly listeners: Set<(event: KeyEvent) => void>
+}
+
+/** A new record; `invalid` holds the error the gateway would answer for its name. */
+export function createRecordSync(
+  entry: SubscriptionEntry,
+  queryKey: SyncQueryKey,
+  invalid: SyncError | undefined,
+): RecordSync {
+  return Object.assign(entry, {
+    queryKey,
+    version: undefined,
+    error: invalid,
+    invalid: invalid !== undefined,
+    synced: false,
+    listeners: new Set<(event: KeyEvent) => void>(),
+  })
+}
+
+/** The newest version the record has: the stream's or the cache's. */
+export function cachedVersion(
+  record: RecordSync,
+  queryClient: QueryClient | undefined,
+): Version | undefined {
+  return queryClient?.getQueryData<SyncEntry<unknown>>(record.queryKey)?.version
+}
+
+/**
+ * Applies a pushed value: never backwards. With the default `queryFn` the value is written
+ * into the cache; with an app's own `queryFn` the query is invalidated (refetched) instead.
+ * Returns false when the event was older than what the record has.
+ */
+export function applyValue(
+  record: RecordSync,
+  event: ValueEvent,
+  queryClient: QueryClient | undefined,
+): boolean {
+  if (isOlder(event.version, record.version)) return false
+  record.version = event.version
+  if (queryClient === undefined) return true
+  if (record.invalidators > 0) {
+    const cached = cachedVersion(record, queryClient)
+    if (cached === undefined || cached < event.version) {
+      void queryClient.invalidateQueries({ queryKey: record.queryKey, exact: true })
+    }
+  } else {
+    writeEntry(queryClient, record.queryKey, { value: event.value, version: event.version })
+  }
+  return true
+}
+
+/** Puts the record (and its query) into the error state. */
+export function applyError(
+  record: RecordSync,
+  error: SyncError,
+  queryClient: QueryClient | undefined,
+): void {
+  record.error = error
+  record.synced = false
+  if (queryClient !== undefined) writeError(queryClient, record.queryKey, error).catch(() => {})
+}
+
+/** A new stream carries the record again: a failed subscription is retried (refetched). */
+export function retryAfterError(record: RecordSync, queryClient: QueryClient | undefined): boolean {
+  if (record.error === undefined || record.invalid) return false
+  record.error = undefined
+  void queryClient?.invalidateQueries({ queryKey: record.queryKey, exact: true })
+  return true
+}
+
+/** The `SyncError` of a stream's `error` event. */
+export function errorOfEvent(event: KeyErrorEvent): SyncError {
+  const code = isSyncErrorCode(event.code) ? event.code : 'internal'
+  return new SyncError(code, event.message || `Subscription failed: ${event.code}.`)
+}
