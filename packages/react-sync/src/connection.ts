@@ -37,8 +37,6 @@ export interface ConnectionOptions {
   onOpened: (keys: readonly string[]) => void
   /** The stream sent `synced` for these records. */
   onSynced: (keys: readonly string[]) => void
-  /** The gateway refused the request for these records with a 4xx; it is not retried as is. */
-  onRefused?: ((keys: readonly string[], error: SyncError) => void) | undefined
   onStatus: (status: SyncStatus, lastError: unknown) => void
   /** A request is about to go out with these subscriptions (and their `since`). */
   onOpening?: ((subscriptions: readonly Subscription[]) => void) | undefined
@@ -148,7 +146,12 @@ export function createConnection(options: ConnectionOptions): Connection {
         const error = await errorFromResponse(response)
         if (isRefusal(response.status)) {
           dispatch({ type: 'refused', request, error })
-          if (state.phase === 'refused') options.onRefused?.(keys, error)
+          // Each record gets the error (the user sees which limit the page hit); the same
+          // request is not sent again until the set of records changes.
+          for (const { schema, id } of subs) {
+            const { code, message } = error
+            options.onEvent({ type: 'error', schema, id, code, message })
+          }
           return
         }
         throw error

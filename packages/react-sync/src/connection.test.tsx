@@ -1,0 +1,85 @@
+import './test-support/node-typed-arrays.js'
+import {
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
+import { QueryClient } from '@tanstack/react-query'
+import { cleanup, render, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, test } from 'vitest'
+import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync-client.js'
+import {
+  QuoteApp,
+  shownForTesting as shown,
+  statusShownForTesting as statusShown,
+  syncShownForTesting as syncShown,
+} from './test-support/quote-app.js'
+import { Quote, quote } from './test-support/quote.js'
+
+const TENANT = 'acme'
+let gateway: RestartableGatewayForTesting
+let client: SyncClient
+
+async function setup(
+  gatewayOptions: Parameters<typeof startRestartableGatewayForTesting>[0] = {},
+  options: Partial<SyncClientOptions> = {},
+): Promise<void> {
+  gateway = await startRestartableGatewayForTesting(gatewayOptions)
+  client = createSyncClient({
+    gatewayUrl: gateway.url,
+    tenant: TENANT,
+    queryClient: new QueryClient(),
+    lingerMs: 50,
+    reconnectBaseDelayMs: 20,
+    reconnectMaxDelayMs: 200,
+    crossTab: false,
+    ...options,
+  })
+}
+const tenant = () => gateway.repo().tenant(TENANT)
+
+afterEach(async () => {
+  cleanup()
+  client.close()
+  await gateway.close()
+})
+
+describe('a stream request that never gets response headers', () => {
+  test('times out and reconnects: the page leaves "connecting" and shows the record live', async () => {
+    await setup({}, { idleTimeoutMs: 300 })
+    await tenant().put(Quote, 'q', quote('hello'))
+    gateway.holdStreams = true // a black-holed connection: accepted, never answered
+    render(<QuoteApp client={client} ids={['q']} />)
+    await waitFor(() => expect(gateway.streamRequests).toBe(1))
+    gateway.holdStreams = false
+
+    await waitFor(() => expect(syncShown('q')).toBe('live'), { timeout: 5000 })
+    expect(shown('q')).toBe('hello')
+    expect(statusShown()).toBe('live')
+    expect(gateway.streamRequests).toBe(2)
+  })
+})
+
+describe('a stream request the gateway refuses (4xx)', () => {
+  test('is not retried blindly: every record shows the limit it hit, and a smaller set goes live', async () => {
+    await setup({ maxSubscriptionsPerStream: 2 })
+    for (const id of ['a', 'b', 'c']) await tenant().put(Quote, id, quote(id))
+    const view = render(<QuoteApp client={client} ids={['a', 'b', 'c']} />)
+
+    await waitFor(() => {
+      for (const id of ['a', 'b', 'c']) expect(shown(id)).toBe('error:too_many_subscriptions')
+    })
+    expect(statusShown()).toBe('error')
+    expect(client.getStatus().lastError).toMatchObject({
+      message: expect.stringMatching(/limit is 2/),
+    })
+
+    // Within the limit again: one new request, and the records load.
+    view.rerender(<QuoteApp client={client} ids={['a', 'b']} />)
+    await waitFor(() => {
+      expect(shown('a')).toBe('a')
+      expect(shown('b')).toBe('b')
+      expect(statusShown()).toBe('live')
+    })
+    expect(gateway.streamRequests).toBe(2)
+  })
+})
