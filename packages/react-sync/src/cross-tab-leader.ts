@@ -2,7 +2,7 @@ import type { Version } from '@fdb-live/core'
 import { createConnection, type ConnectionOptions } from './connection.js'
 import { tabLock, toWireError, type TabContext, type TabRole } from './cross-tab-messages.js'
 import { subscriptionKey } from './query-key.js'
-import type { Subscription, ValueEvent } from './sync-events.js'
+import type { KeyErrorEvent, Subscription, ValueEvent } from './sync-events.js'
 import type { SyncStatus } from './sync-status.js'
 import { newerVersion, olderVersion } from './version-order.js'
 
@@ -21,6 +21,9 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
   const { host } = ctx
   const owners = new Map<string, Subscription[]>()
   const latest = new Map<string, ValueEvent>()
+  // Records whose subscription failed on the current stream: a tab that joins one later
+  // must get the error, not `synced`.
+  const failed = new Map<string, KeyErrorEvent>()
   let streamSynced = new Set<string>()
   // The `since` each record of the current stream request was sent with.
   let streamSince = new Map<string, Version | undefined>()
@@ -63,11 +66,14 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
       streamSince = new Map(subs.map((sub) => [subscriptionKey(sub.schema, sub.id), sub.since]))
     },
     onEvent(event) {
-      if (event.type === 'value') latest.set(subscriptionKey(event.schema, event.id), event)
+      const key = subscriptionKey(event.schema, event.id)
+      if (event.type === 'value') latest.set(key, event)
+      else failed.set(key, event)
       host.deliver(event)
       ctx.post({ t: 'event', event })
     },
     onOpened(keys) {
+      failed.clear()
       host.opened(keys)
       ctx.post({ t: 'opened', keys: [...keys] })
     },
@@ -104,8 +110,12 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
     for (const sub of subs) {
       const key = subscriptionKey(sub.schema, sub.id)
       const event = latest.get(key)
+      const error = failed.get(key)
       // A tab that joins a record the stream already carries gets its value from here.
-      if (event !== undefined) {
+      if (error !== undefined) {
+        ctx.post({ t: 'event', event: error })
+        continue
+      } else if (event !== undefined) {
         if (sub.since === undefined || sub.since < event.version) ctx.post({ t: 'event', event })
       } else if (isBehind(sub)) {
         behind = true

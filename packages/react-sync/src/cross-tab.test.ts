@@ -151,3 +151,31 @@ describe('cross-tab sharing', () => {
     expect(leader.content('a')).toBe('a1')
   })
 })
+
+describe('cross-tab sharing: failed subscriptions', () => {
+  beforeEach(async () => {
+    await gateway.close()
+    gateway = await startRestartableGatewayForTesting({ maxWatches: 1 })
+  })
+
+  test("a tab that joins a record whose subscription failed on the leader gets the error, not 'live'", async () => {
+    const t = gateway.repo().tenant(TENANT)
+    await t.put(Quote, 'a', quote('a1'))
+    await t.put(Quote, 'x', quote('x1'))
+    const leader = openTab()
+    leader.client.subscribe('quotes', 'a')
+    leader.client.subscribe('quotes', 'x')
+    // The store has one watch: one of the two records fails with too_many_watches.
+    let failedId = ''
+    await waitFor(() => {
+      failedId = ['a', 'x'].find((id) => leader.client.getKeyStatus('quotes', id) === 'error')!
+      expect(failedId).toBeDefined()
+      expect(leader.client.getStatus().status).toBe('live')
+    })
+
+    const follower = openTab()
+    follower.client.subscribe('quotes', failedId)
+    // What the follower's component would show (`syncStatus`): the error, not 'live'.
+    await waitFor(() => expect(follower.client.getKeyStatus('quotes', failedId)).toBe('error'))
+  })
+})
