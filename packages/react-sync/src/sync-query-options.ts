@@ -1,5 +1,11 @@
 import { ZERO_VERSION, isSyncError, type Schema } from '@fdb-live/core'
-import type { QueryFunction, QueryFunctionContext, UseQueryOptions } from '@tanstack/react-query'
+import {
+  skipToken,
+  type QueryFunction,
+  type QueryFunctionContext,
+  type SkipToken,
+  type UseQueryOptions,
+} from '@tanstack/react-query'
 import { keepNewer, syncEntry, type SyncEntry } from './cache-writer.js'
 import { syncQueryKey, type SyncQueryKey } from './query-key.js'
 import type { SyncClient } from './sync-client.js'
@@ -14,9 +20,10 @@ export type UseSyncOneOptions<T> = Omit<
 > & {
   /**
    * Reads the record from the app's own API. On a change the query is invalidated (and so
-   * refetched) instead of receiving the pushed value. @default GET the gateway's record
+   * refetched) instead of receiving the pushed value. `skipToken` disables the query (and
+   * its subscription), as in TanStack Query. @default GET the gateway's record
    */
-  queryFn?: SyncQueryFn<T> | undefined
+  queryFn?: SyncQueryFn<T> | SkipToken | undefined
 }
 
 /** The query options for a record: what `useSyncOne` uses, and what to prefetch on a server. */
@@ -25,7 +32,7 @@ export type SyncQueryOptions<T> = Omit<
   'queryKey' | 'queryFn'
 > & {
   queryKey: SyncQueryKey
-  queryFn: QueryFunction<SyncEntry<T>, SyncQueryKey>
+  queryFn: QueryFunction<SyncEntry<T>, SyncQueryKey> | SkipToken
 }
 
 const selectValue = <T>(entry: SyncEntry<T>): T | null => entry.value
@@ -44,14 +51,16 @@ export function syncQueryOptions<T>(
 ): SyncQueryOptions<T> {
   const { queryFn: userQueryFn, ...rest } = options
   const queryFn =
-    userQueryFn === undefined
-      ? (context: QueryFunctionContext<SyncQueryKey>) =>
-          client.fetchRecord<T>(schema.name, id, context.signal)
-      : async (context: QueryFunctionContext<SyncQueryKey>): Promise<SyncEntry<T>> => {
-          // The version known when the fetch starts: the app's API has at least that one.
-          const version = client.knownVersion(schema.name, id) ?? ZERO_VERSION
-          return syncEntry(await userQueryFn(context), version)
-        }
+    userQueryFn === skipToken
+      ? skipToken
+      : userQueryFn === undefined
+        ? (context: QueryFunctionContext<SyncQueryKey>) =>
+            client.fetchRecord<T>(schema.name, id, context.signal)
+        : async (context: QueryFunctionContext<SyncQueryKey>): Promise<SyncEntry<T>> => {
+            // The version known when the fetch starts: the app's API has at least that one.
+            const version = client.knownVersion(schema.name, id) ?? ZERO_VERSION
+            return syncEntry(await userQueryFn(context), version)
+          }
   return {
     // The stream keeps the default data current; an app's own data is invalidated on change.
     staleTime: userQueryFn === undefined ? Infinity : 0,

@@ -3,6 +3,7 @@ import {
   useQuery,
   useSuspenseQuery,
   type QueryClient,
+  type SkipToken,
   type UseQueryResult,
   type UseSuspenseQueryResult,
 } from '@tanstack/react-query'
@@ -11,7 +12,12 @@ import type { SyncEntry } from './cache-writer.js'
 import { syncQueryKey } from './query-key.js'
 import type { SyncClient, SyncKeyStatus } from './sync-client.js'
 import { useSyncContext } from './sync-context.js'
-import { syncQueryOptions, type UseSyncOneOptions } from './sync-query-options.js'
+import {
+  syncQueryOptions,
+  type SyncQueryFn,
+  type SyncQueryOptions,
+  type UseSyncOneOptions,
+} from './sync-query-options.js'
 
 /** What `useSyncOne` adds to the `useQuery` result. */
 export interface SyncFields {
@@ -43,8 +49,9 @@ export function useSyncOne<T>(
 ): UseSyncOneResult<T> {
   const { client, queryClient } = useSyncContext()
   const result = useQuery(syncQueryOptions(client, schema, id, options), queryClient)
+  // TanStack resolves `enabled` (a boolean or a function of the query) and `skipToken`.
   const fields = useRecordSync(client, queryClient, schema, id, {
-    enabled: options?.enabled !== false,
+    enabled: result.isEnabled,
     invalidate: options?.queryFn !== undefined,
   })
   return withSyncFields(result, fields)
@@ -54,10 +61,16 @@ export function useSyncOne<T>(
 export function useSuspenseSyncOne<T>(
   schema: Schema<T>,
   id: string,
-  options?: Omit<UseSyncOneOptions<T>, 'enabled' | 'placeholderData'>,
+  options?: Omit<UseSyncOneOptions<T>, 'enabled' | 'placeholderData' | 'queryFn'> & {
+    queryFn?: SyncQueryFn<T> | undefined
+  },
 ): UseSuspenseSyncOneResult<T> {
   const { client, queryClient } = useSyncContext()
-  const result = useSuspenseQuery(syncQueryOptions(client, schema, id, options), queryClient)
+  // Without `skipToken` in the options, the query function is never `skipToken`.
+  const queryOptions = syncQueryOptions(client, schema, id, options) as SyncQueryOptions<T> & {
+    queryFn: Exclude<SyncQueryOptions<T>['queryFn'], SkipToken>
+  }
+  const result = useSuspenseQuery(queryOptions, queryClient)
   const fields = useRecordSync(client, queryClient, schema, id, {
     enabled: true,
     invalidate: options?.queryFn !== undefined,
