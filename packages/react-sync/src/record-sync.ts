@@ -64,13 +64,22 @@ export function applyValue(
   if (queryClient === undefined) return true
   if (record.invalidators > 0) {
     const cached = cachedVersion(record, queryClient)
-    if (cached === undefined || cached < event.version) {
-      void queryClient.invalidateQueries({ queryKey: record.queryKey, exact: true })
-    }
+    if (cached === undefined || cached < event.version) void refetch(record, queryClient)
   } else {
     writeEntry(queryClient, record.queryKey, { value: event.value, version: event.version })
   }
   return true
+}
+
+async function refetch(record: RecordSync, queryClient: QueryClient): Promise<void> {
+  const filters = { queryKey: record.queryKey, exact: true }
+  const query = queryClient.getQueryCache().find(filters)
+  // While a query has no data, TanStack hands an invalidation the fetch already in flight,
+  // which may have read the record before this change: cancel it, so the refetch reads after.
+  if (query?.state.fetchStatus === 'fetching' && query.state.data === undefined) {
+    await queryClient.cancelQueries(filters)
+  }
+  await queryClient.invalidateQueries(filters)
 }
 
 /** Puts the record (and its query) into the error state. */
