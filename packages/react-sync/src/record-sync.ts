@@ -15,6 +15,8 @@ export interface RecordSync extends SubscriptionEntry {
   readonly queryKey: SyncQueryKey
   /** The newest version seen on the stream (with the cache's, the `since`). */
   version: Version | undefined
+  /** The newest value event applied: what the cache is restored to if it moves backwards. */
+  latest: ValueEvent | undefined
   /** Why this record's subscription failed, until a new stream retries it. */
   error: SyncError | undefined
   /** The name breaks docs/protocol.md's rules: never sent, so it cannot fail the stream. */
@@ -34,6 +36,7 @@ export function createRecordSync(
   return Object.assign(entry, {
     queryKey,
     version: undefined,
+    latest: undefined,
     error: invalid,
     invalid: invalid !== undefined,
     synced: false,
@@ -61,6 +64,7 @@ export function applyValue(
 ): boolean {
   if (isOlder(event.version, record.version)) return false
   record.version = event.version
+  record.latest = event
   if (queryClient === undefined) return true
   if (record.invalidators > 0) {
     const cached = cachedVersion(record, queryClient)
@@ -80,6 +84,19 @@ async function refetch(record: RecordSync, queryClient: QueryClient): Promise<vo
     await queryClient.cancelQueries(filters)
   }
   await queryClient.invalidateQueries(filters)
+}
+
+/**
+ * The cache entry was set from outside (TanStack's `hydrate` sets a query's state directly,
+ * `setQueryData`): if it is now older than what the stream delivered, the newest wins again.
+ * Otherwise data and `since` would disagree, and the gateway would never resend.
+ */
+export function restoreIfBehind(record: RecordSync, queryClient: QueryClient): void {
+  const latest = record.latest
+  const cached = cachedVersion(record, queryClient)
+  if (latest === undefined || cached === undefined || !isOlder(cached, latest.version)) return
+  if (record.invalidators > 0) void refetch(record, queryClient)
+  else writeEntry(queryClient, record.queryKey, { value: latest.value, version: latest.version })
 }
 
 /** Puts the record (and its query) into the error state. */

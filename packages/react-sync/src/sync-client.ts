@@ -1,4 +1,5 @@
 import { SyncError, assertId, assertSchemaName, isSyncError } from '@fdb-live/core'
+import { watchCacheWrites } from './cache-watch.js'
 import { fetchRecord, type GatewayHttp } from './gateway-http.js'
 import { subscriptionKey } from './query-key.js'
 import {
@@ -7,6 +8,7 @@ import {
   cachedVersion,
   createRecordSync,
   errorOfEvent,
+  restoreIfBehind,
   retryAfterError,
   type RecordSync,
 } from './record-sync.js'
@@ -36,6 +38,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const statusListeners = new Set<() => void>()
   let snapshot: SyncStatusSnapshot = { status: 'connecting', lastError: undefined }
   let transport: Transport | undefined
+  let unwatchCache: (() => void) | undefined
 
   const notify = (): void => {
     for (const listener of statusListeners) listener()
@@ -52,6 +55,12 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         nameError(entry.schema, entry.id),
       ),
     onChange() {
+      if (queryClient !== undefined) {
+        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (schema, id) => {
+          const record = records.get(subscriptionKey(schema, id))
+          if (record !== undefined) restoreIfBehind(record, queryClient)
+        })
+      }
       transport ??= createTransport(host, http, options)
       transport.refresh()
     },
@@ -133,6 +142,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     close() {
       transport?.close()
       transport = undefined
+      unwatchCache?.()
+      unwatchCache = undefined
       records.clear()
       host.status('connecting', undefined)
     },
