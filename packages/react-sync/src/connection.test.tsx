@@ -83,3 +83,27 @@ describe('a stream request the gateway refuses (4xx)', () => {
     expect(gateway.streamRequests).toBe(2)
   })
 })
+
+describe("changing a component's id", () => {
+  test('4 quick id changes reopen the stream a bounded number of times, and old watches are released', async () => {
+    await setup()
+    const ids = ['q0', 'q1', 'q2', 'q3', 'q4']
+    for (const id of ids) await tenant().put(Quote, id, quote(`quote ${id}`))
+    const view = render(<QuoteApp client={client} ids={['q0']} />)
+    await waitFor(() => expect(syncShown('q0')).toBe('live'))
+    expect(gateway.streamRequests).toBe(1)
+
+    // The user pages through quotes, looking at each one as soon as it shows.
+    for (const id of ids.slice(1)) {
+      view.rerender(<QuoteApp client={client} ids={[id]} />)
+      await waitFor(() => expect(shown(id)).toBe(`quote ${id}`))
+    }
+    await waitFor(async () => {
+      expect(syncShown('q4')).toBe('live')
+      expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(1)
+    })
+    // One request at the start, one for the changes, at most one to release the old records
+    // (before: one per id change and one per old record's linger expiry, 9 in all).
+    expect(gateway.streamRequests).toBeLessThanOrEqual(3)
+  })
+})

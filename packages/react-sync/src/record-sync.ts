@@ -15,8 +15,11 @@ export interface RecordSync extends SubscriptionEntry {
   readonly queryKey: SyncQueryKey
   /** The newest version seen on the stream (with the cache's, the `since`). */
   version: Version | undefined
-  /** The newest value event applied: what the cache is restored to if it moves backwards. */
-  latest: ValueEvent | undefined
+  /**
+   * The newest entry this record has had, from the stream or the cache (fetch, hydrate):
+   * what the cache is restored to if something moves it backwards.
+   */
+  newest: SyncEntry<unknown> | undefined
   /** Why this record's subscription failed, until a new stream retries it. */
   error: SyncError | undefined
   /** The name breaks docs/protocol.md's rules: never sent, so it cannot fail the stream. */
@@ -27,16 +30,17 @@ export interface RecordSync extends SubscriptionEntry {
   readonly listeners: Set<(event: KeyEvent) => void>
 }
 
-/** A new record; `invalid` holds the error the gateway would answer for its name. */
+/** A new record, seeded with the cache's entry; `invalid` holds the error the gateway would answer for its name. */
 export function createRecordSync(
   entry: SubscriptionEntry,
   queryKey: SyncQueryKey,
   invalid: SyncError | undefined,
+  queryClient: QueryClient | undefined,
 ): RecordSync {
   return Object.assign(entry, {
     queryKey,
     version: undefined,
-    latest: undefined,
+    newest: queryClient?.getQueryData<SyncEntry<unknown>>(queryKey),
     error: invalid,
     invalid: invalid !== undefined,
     synced: false,
@@ -64,7 +68,7 @@ export function applyValue(
 ): boolean {
   if (isOlder(event.version, record.version)) return false
   record.version = event.version
-  record.latest = event
+  record.newest = { value: event.value, version: event.version }
   if (queryClient === undefined) return true
   if (record.invalidators > 0) {
     const cached = cachedVersion(record, queryClient)
@@ -87,16 +91,22 @@ async function refetch(record: RecordSync, queryClient: QueryClient): Promise<vo
 }
 
 /**
- * The cache entry was set from outside (TanStack's `hydrate` sets a query's state directly,
- * `setQueryData`): if it is now older than what the stream delivered, the newest wins again.
- * Otherwise data and `since` would disagree, and the gateway would never resend.
+ * The record's cache entry was written (a fetch, `setQueryData`, or TanStack's `hydrate`,
+ * which sets a query's state directly). A newer entry is remembered; an entry older than
+ * the newest one the record had is replaced by it (or refetched, for a custom `queryFn`):
+ * otherwise data and `since` disagree, and the gateway never resends.
  */
-export function restoreIfBehind(record: RecordSync, queryClient: QueryClient): void {
-  const latest = record.latest
-  const cached = cachedVersion(record, queryClient)
-  if (latest === undefined || cached === undefined || !isOlder(cached, latest.version)) return
-  if (record.invalidators > 0) void refetch(record, queryClient)
-  else writeEntry(queryClient, record.queryKey, { value: latest.value, version: latest.version })
+export function noteCacheWrite(record: RecordSync, queryClient: QueryClient): void {
+  const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.queryKey)
+  const newest = record.newest
+  if (cached === undefined) return
+  if (newest === undefined || !isOlder(cached.version, newest.version)) {
+    record.newest = cached
+  } else if (record.invalidators > 0) {
+    void refetch(record, queryClient)
+  } else {
+    writeEntry(queryClient, record.queryKey, newest)
+  }
 }
 
 /** Puts the record (and its query) into the error state. */

@@ -133,7 +133,10 @@ test('hydrating an older server snapshot over newer live data keeps the newer va
     </SyncProvider>,
   )
   const newer = await t.put(Quote, 'q', quote('newer'))
-  await waitFor(() => expect(screen.getByTestId('q').textContent).toBe('newer'))
+  await waitFor(() => {
+    expect(screen.getByTestId('q').textContent).toBe('newer')
+    expect(screen.getByTestId('q').dataset['s']).toBe('live')
+  })
 
   // A route transition hydrates the server's older snapshot (as a HydrationBoundary does).
   act(() => hydrate(qc, snapshot))

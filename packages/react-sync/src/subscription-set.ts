@@ -19,6 +19,12 @@ export interface SubscriptionSetOptions<E extends SubscriptionEntry> {
   lingerMs: number
   /** How long to gather changes before reporting them (0: at the end of the current task). */
   batchDelayMs: number
+  /**
+   * After a report, further changes (new records, linger expiries) are gathered until this
+   * much time has passed, so a user paging through records reopens the stream once per
+   * window rather than once per change and once per expiry. @default 0
+   */
+  batchWindowMs?: number | undefined
   /** Called once per batch in which records joined or left the set. */
   onChange: () => void
 }
@@ -45,14 +51,20 @@ export function createSubscriptionSet<E extends SubscriptionEntry = Subscription
   const entries = new Map<string, E>()
   const lingering = new Map<string, ReturnType<typeof setTimeout>>()
   let flushTimer: ReturnType<typeof setTimeout> | undefined
+  let lastReportAt = -Infinity
   let generation = 0
 
   const changed = (): void => {
     if (flushTimer !== undefined) return
-    flushTimer = setTimeout(() => {
-      flushTimer = undefined
-      options.onChange()
-    }, options.batchDelayMs)
+    const windowLeft = lastReportAt + (options.batchWindowMs ?? 0) - Date.now()
+    flushTimer = setTimeout(
+      () => {
+        flushTimer = undefined
+        lastReportAt = Date.now()
+        options.onChange()
+      },
+      Math.max(options.batchDelayMs, windowLeft),
+    )
   }
 
   const remove = (key: string): void => {

@@ -32,6 +32,12 @@ export interface SyncClientOptions {
   lingerMs?: number | undefined
   /** How long subscription changes are gathered before the stream is reopened. @default 10 */
   batchDelayMs?: number | undefined
+  /**
+   * After a reopen, further changes (ids that change, records whose linger expires) are
+   * gathered until this much time has passed: one reopen per window, not one per change.
+   * Values show at once anyway (the record is fetched); only its liveness waits. @default 250
+   */
+  batchWindowMs?: number | undefined
   /** First reconnect delay; doubles per failure (with jitter). @default the gateway's `retry:` hint, else 1000 */
   reconnectBaseDelayMs?: number | undefined
   /** @default 30000 */

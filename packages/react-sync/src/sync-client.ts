@@ -8,7 +8,7 @@ import {
   cachedVersion,
   createRecordSync,
   errorOfEvent,
-  restoreIfBehind,
+  noteCacheWrite,
   retryAfterError,
   type RecordSync,
 } from './record-sync.js'
@@ -48,19 +48,15 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const records = createSubscriptionSet<RecordSync>({
     lingerMs: options.lingerMs ?? 1500,
     batchDelayMs: options.batchDelayMs ?? 10,
+    batchWindowMs: options.batchWindowMs ?? 250,
     create: (entry) =>
       createRecordSync(
         entry,
         ['fdb-live', options.tenant, entry.schema, entry.id],
         nameError(entry.schema, entry.id),
+        queryClient,
       ),
     onChange() {
-      if (queryClient !== undefined) {
-        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (schema, id) => {
-          const record = records.get(subscriptionKey(schema, id))
-          if (record !== undefined) restoreIfBehind(record, queryClient)
-        })
-      }
       transport ??= createTransport(host, http, options)
       transport.refresh()
     },
@@ -114,6 +110,12 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     tenant: options.tenant,
     queryClient,
     subscribe(schema, id, { invalidate, onEvent } = {}) {
+      if (queryClient !== undefined) {
+        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (s, i) => {
+          const record = records.get(subscriptionKey(s, i))
+          if (record !== undefined) noteCacheWrite(record, queryClient)
+        })
+      }
       const release = records.add(schema, id, { invalidate: invalidate ?? false })
       const record = records.get(subscriptionKey(schema, id))
       if (record?.invalid === true && record.refs === 1) notify()
