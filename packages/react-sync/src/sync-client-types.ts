@@ -86,6 +86,8 @@ export interface SyncClient {
   getKeyStatus: (schema: string, id: string) => SyncKeyStatus
   /** Listens to status changes (of the connection or of any record). */
   onStatusChange: (listener: () => void) => () => void
+  /** Listens to changes of one record's {@link SyncClient.getKeyStatus} only. */
+  onKeyStatusChange: (schema: string, id: string, listener: () => void) => () => void
   /** Closes the stream and forgets every subscription. A later `subscribe` starts again. */
   close(): void
 }

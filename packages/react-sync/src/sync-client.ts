@@ -40,8 +40,16 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   let transport: Transport | undefined
   let unwatchCache: (() => void) | undefined
 
-  const notify = (): void => {
+  // Per-record listeners (one per hook), so that a record's change costs O(1).
+  const keyListeners = new Map<string, Set<() => void>>()
+  /** Notifies the listeners of `keys`, or of every record when the connection changed. */
+  const notify = (keys?: Iterable<string>): void => {
     for (const listener of statusListeners) listener()
+    if (keys === undefined) {
+      for (const set of keyListeners.values()) for (const listener of set) listener()
+    } else {
+      for (const key of keys) for (const listener of keyListeners.get(key) ?? []) listener()
+    }
   }
 
   // The one map of per-record state: a record's state leaves with the record.
@@ -79,24 +87,23 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         applyValue(record, event, queryClient)
       } else {
         applyError(record, errorOfEvent(event), queryClient)
-        notify()
+        notify([record.key])
       }
       for (const listener of record.listeners) listener(event)
     },
     opened(keys) {
-      let changed = false
-      for (const key of keys) {
+      const retried = keys.filter((key) => {
         const record = records.get(key)
-        if (record !== undefined) changed = retryAfterError(record, queryClient) || changed
-      }
-      if (changed) notify()
+        return record !== undefined && retryAfterError(record, queryClient)
+      })
+      if (retried.length > 0) notify(retried)
     },
     synced(keys) {
       for (const key of keys) {
         const record = records.get(key)
         if (record !== undefined) record.synced = true
       }
-      notify()
+      notify(keys)
     },
     status(status, lastError) {
       if (status === snapshot.status && lastError === snapshot.lastError) return
@@ -118,7 +125,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       }
       const release = records.add(schema, id, { invalidate: invalidate ?? false })
       const record = records.get(subscriptionKey(schema, id))
-      if (record?.invalid === true && record.refs === 1) notify()
+      if (record?.invalid === true && record.refs === 1) notify([record.key])
       if (onEvent === undefined || record === undefined) return release
       record.listeners.add(onEvent)
       return () => {
@@ -134,6 +141,17 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       if (record?.error !== undefined) return 'error'
       if (snapshot.status !== 'live') return snapshot.status
       return record?.synced === true ? 'live' : 'connecting'
+    },
+    onKeyStatusChange(schema, id, listener) {
+      const key = subscriptionKey(schema, id)
+      let set = keyListeners.get(key)
+      if (set === undefined) keyListeners.set(key, (set = new Set()))
+      const own = set
+      own.add(listener)
+      return () => {
+        own.delete(listener)
+        if (own.size === 0 && keyListeners.get(key) === own) keyListeners.delete(key)
+      }
     },
     onStatusChange(listener) {
       statusListeners.add(listener)
