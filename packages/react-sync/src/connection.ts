@@ -229,7 +229,8 @@ export function createConnection(options: ConnectionOptions): Connection {
 }
 
 function toWire(sub: Subscription): Subscription {
-  return sub.since === undefined ? { schema: sub.schema, id: sub.id } : sub
+  const { schema, id, since } = sub
+  return since === undefined ? { schema, id } : { schema, id, since }
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {

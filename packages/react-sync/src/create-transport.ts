@@ -26,6 +26,8 @@ export function createTransport(
   return createConnection({
     ...connectionOptions,
     subscriptions: host.subscriptions,
+    epoch: host.epoch,
+    onHello: host.hello,
     onEvent: host.deliver,
     onOpened: host.opened,
     onSynced: host.synced,

@@ -23,6 +23,8 @@ export function createFollower(ctx: TabContext, isAnnounced: () => boolean): Tab
           return ctx.host.synced(message.keys)
         case 'opened':
           return ctx.host.opened(message.keys)
+        case 'hello':
+          return ctx.host.hello(message.epoch)
         default:
           return
       }

@@ -31,12 +31,16 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
 
   const merged = (): Subscription[] => {
     const byKey = new Map<string, Subscription>()
-    const add = (sub: Subscription): void => {
+    const addOldest = (sub: Subscription): void => {
       const key = subscriptionKey(sub.schema, sub.id)
       const seen = byKey.get(key)
       if (seen === undefined) byKey.set(key, { ...sub })
       else seen.since = olderVersion(seen.since, sub.since)
     }
+    // A `since` of another store epoch than this request's orders nothing: left out.
+    const epoch = host.epoch()
+    const add = (sub: Subscription): void =>
+      addOldest(epoch === undefined || sub.epoch === epoch ? sub : { ...sub, since: undefined })
     host.subscriptions().forEach(add)
     for (const subs of owners.values()) subs.forEach(add)
     for (const key of latest.keys()) if (!byKey.has(key)) latest.delete(key)
@@ -62,6 +66,13 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
   const connection = createConnection({
     ...base,
     subscriptions: merged,
+    epoch: host.epoch,
+    onHello(epoch) {
+      // Another store: what this stream delivered before belongs to the old one.
+      if (host.epoch() !== epoch) latest.clear()
+      host.hello(epoch)
+      ctx.post({ t: 'hello', epoch })
+    },
     onOpening(subs) {
       streamSince = new Map(subs.map((sub) => [subscriptionKey(sub.schema, sub.id), sub.since]))
     },

@@ -18,6 +18,7 @@ export type TabMessage =
   | { t: 'status'; status: SyncStatus; lastError: WireError | undefined }
   | { t: 'synced'; keys: string[] }
   | { t: 'opened'; keys: string[] }
+  | { t: 'hello'; epoch: string }
 
 /** What the leader and the follower share: the tab's identity and channel. */
 export interface TabContext {

@@ -1,10 +1,10 @@
 import { SyncError, isSyncErrorCode, type Version } from '@fdb-live/core'
 import type { QueryClient } from '@tanstack/react-query'
-import { writeEntry, writeError, type SyncEntry } from './cache-writer.js'
+import { syncEntry, writeEntry, writeError, type SyncEntry } from './cache-writer.js'
 import type { SyncQueryKey } from './query-key.js'
 import type { SubscriptionEntry } from './subscription-set.js'
 import type { KeyErrorEvent, KeyEvent, ValueEvent } from './sync-events.js'
-import { isOlder } from './version-order.js'
+import { isAtLeast, isOlder, isOlderEntry } from './version-order.js'
 
 /**
  * Everything a client knows about one subscribed record, in one object (as TanStack's
@@ -48,14 +48,6 @@ export function createRecordSync(
   })
 }
 
-/** The newest version the record has: the stream's or the cache's. */
-export function cachedVersion(
-  record: RecordSync,
-  queryClient: QueryClient | undefined,
-): Version | undefined {
-  return queryClient?.getQueryData<SyncEntry<unknown>>(record.queryKey)?.version
-}
-
 /**
  * Applies a pushed value: never backwards. With the default `queryFn` the value is written
  * into the cache; with an app's own `queryFn` the query is invalidated (refetched) instead.
@@ -65,18 +57,30 @@ export function applyValue(
   record: RecordSync,
   event: ValueEvent,
   queryClient: QueryClient | undefined,
+  epoch: string | undefined,
 ): boolean {
   if (isOlder(event.version, record.version)) return false
+  const entry = syncEntry(event.value, event.version, epoch)
   record.version = event.version
-  record.newest = { value: event.value, version: event.version }
+  record.newest = entry
   if (queryClient === undefined) return true
   if (record.invalidators > 0) {
-    const cached = cachedVersion(record, queryClient)
-    if (cached === undefined || cached < event.version) void refetch(record, queryClient)
+    const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.queryKey)
+    if (!isAtLeast(cached, entry)) void refetch(record, queryClient)
   } else {
-    writeEntry(queryClient, record.queryKey, { value: event.value, version: event.version })
+    writeEntry(queryClient, record.queryKey, entry)
   }
   return true
+}
+
+/**
+ * The stream's store epoch changed (the store was reset or restored): versions seen before
+ * belong to another store and order nothing now. The cache keeps showing the old data until
+ * the new store's values arrive; they replace it whatever their versions (`isOlderEntry`).
+ */
+export function forgetVersions(record: RecordSync): void {
+  record.version = undefined
+  record.newest = undefined
 }
 
 async function refetch(record: RecordSync, queryClient: QueryClient): Promise<void> {
@@ -100,7 +104,7 @@ export function noteCacheWrite(record: RecordSync, queryClient: QueryClient): vo
   const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.queryKey)
   const newest = record.newest
   if (cached === undefined) return
-  if (newest === undefined || !isOlder(cached.version, newest.version)) {
+  if (newest === undefined || !isOlderEntry(cached, newest)) {
     record.newest = cached
   } else if (record.invalidators > 0) {
     void refetch(record, queryClient)

@@ -1,5 +1,6 @@
 import { SyncError } from '@fdb-live/core'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { isEpoch } from './gateway-http.js'
 import type { KeyEvent } from './sync-events.js'
 
 /** Callbacks of {@link readEventStream}. */
@@ -79,7 +80,7 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
     }
     case 'hello': {
       const epoch = parseData(message).epoch
-      if (typeof epoch !== 'string' || !/^[0-9a-f]{32}$/.test(epoch)) throw malformed(message)
+      if (!isEpoch(epoch)) throw malformed(message)
       handlers.onHello(epoch)
       return
     }

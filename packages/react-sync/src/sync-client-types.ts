@@ -81,6 +81,8 @@ export interface SyncClient {
   fetchRecord<T>(schema: string, id: string, signal?: AbortSignal): Promise<SyncEntry<T>>
   /** The newest version the client has seen for a subscribed record. */
   knownVersion(schema: string, id: string): Version | undefined
+  /** The store epoch of the stream's last `hello` (docs/protocol.md), if any. */
+  knownEpoch(): string | undefined
   /** The current status; the same object until something changes. */
   getStatus: () => SyncStatusSnapshot
   getKeyStatus: (schema: string, id: string) => SyncKeyStatus

@@ -1,13 +1,14 @@
 import { SyncError, assertId, assertSchemaName, isSyncError } from '@fdb-live/core'
+import type { SyncEntry } from './cache-writer.js'
 import { watchCacheWrites } from './cache-watch.js'
 import { fetchRecord, type GatewayHttp } from './gateway-http.js'
 import { subscriptionKey } from './query-key.js'
 import {
   applyError,
   applyValue,
-  cachedVersion,
   createRecordSync,
   errorOfEvent,
+  forgetVersions,
   noteCacheWrite,
   retryAfterError,
   type RecordSync,
@@ -16,7 +17,7 @@ import { createSubscriptionSet } from './subscription-set.js'
 import type { SyncClient, SyncClientOptions, SyncStatusSnapshot } from './sync-client-types.js'
 import { createTransport } from './create-transport.js'
 import type { Transport, TransportHost } from './transport.js'
-import { newerVersion } from './version-order.js'
+import { requestEpoch, sinceFor } from './store-epoch.js'
 
 export type {
   SubscribeOptions,
@@ -70,21 +71,33 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   })
 
+  // The store epoch of the stream's last `hello`.
+  let streamEpoch: string | undefined
+  const cachedEntry = (r: RecordSync) => queryClient?.getQueryData<SyncEntry<unknown>>(r.queryKey)
+
   const host: TransportHost = {
-    subscriptions: () =>
-      records
-        .entries()
-        .filter((r) => !r.invalid)
-        .map((r) => ({
-          schema: r.schema,
-          id: r.id,
-          since: newerVersion(r.version, cachedVersion(r, queryClient)),
-        })),
+    subscriptions() {
+      const live = records.entries().filter((r) => !r.invalid)
+      const epoch = requestEpoch(streamEpoch, live.map(cachedEntry))
+      return live.map((r) => ({
+        schema: r.schema,
+        id: r.id,
+        since: sinceFor(r.version, cachedEntry(r), epoch),
+        epoch,
+      }))
+    },
+    epoch: () => requestEpoch(streamEpoch, records.entries().map(cachedEntry)),
+    hello(epoch) {
+      if (epoch === streamEpoch) return
+      const reset = streamEpoch !== undefined
+      streamEpoch = epoch
+      if (reset) for (const record of records.entries()) forgetVersions(record)
+    },
     deliver(event) {
       const record = records.get(subscriptionKey(event.schema, event.id))
       if (record === undefined) return
       if (event.type === 'value') {
-        applyValue(record, event, queryClient)
+        applyValue(record, event, queryClient, streamEpoch)
       } else {
         applyError(record, errorOfEvent(event), queryClient)
         notify([record.key])
@@ -135,6 +148,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
     fetchRecord: (schema, id, signal) => fetchRecord(http, schema, id, signal),
     knownVersion: (schema, id) => records.get(subscriptionKey(schema, id))?.version,
+    knownEpoch: () => streamEpoch,
     getStatus: () => snapshot,
     getKeyStatus(schema, id) {
       const record = records.get(subscriptionKey(schema, id))
@@ -165,6 +179,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       unwatchCache?.()
       unwatchCache = undefined
       records.clear()
+      streamEpoch = undefined
       host.status('connecting', undefined)
     },
   }

@@ -59,7 +59,7 @@ export function syncQueryOptions<T>(
         : async (context: QueryFunctionContext<SyncQueryKey>): Promise<SyncEntry<T>> => {
             // The version known when the fetch starts: the app's API has at least that one.
             const version = client.knownVersion(schema.name, id) ?? ZERO_VERSION
-            return syncEntry(await userQueryFn(context), version)
+            return syncEntry(await userQueryFn(context), version, client.knownEpoch())
           }
   return {
     // The stream keeps the default data current; an app's own data is invalidated on change.

@@ -12,6 +12,10 @@ export interface TransportHost {
   opened: (keys: readonly string[]) => void
   synced: (keys: readonly string[]) => void
   status: (status: SyncStatus, lastError: unknown) => void
+  /** The store epoch the client's versions belong to, sent with each stream request. */
+  epoch: () => string | undefined
+  /** A stream's `hello`: the store's epoch. */
+  hello: (epoch: string) => void
 }
 
 /** A running transport. */

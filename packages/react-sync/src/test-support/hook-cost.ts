@@ -71,10 +71,10 @@ export async function measureHookCostForTesting(options: {
   })
   let reads = 0
   const getQueryData = queryClient.getQueryData.bind(queryClient)
-  queryClient.getQueryData = ((key: readonly unknown[]) => {
+  queryClient.getQueryData = (key: readonly unknown[]) => {
     reads += 1
     return getQueryData(key)
-  })
+  }
   const getKeyStatus = client.getKeyStatus
   client.getKeyStatus = (schema, id) => {
     reads += 1
