@@ -9,7 +9,7 @@ import type { QueryCacheNotifyEvent, QueryClient } from '@tanstack/react-query'
 export function watchCacheWrites(
   queryClient: QueryClient,
   tenant: string,
-  onSet: (schema: string, id: string) => void,
+  onSet: (schema: string, id: string, own: boolean) => void,
 ): () => void {
   return queryClient.getQueryCache().subscribe((event: QueryCacheNotifyEvent) => {
     const set =
@@ -17,8 +17,8 @@ export function watchCacheWrites(
       (event.type === 'updated' &&
         (event.action.type === 'setState' || event.action.type === 'success'))
     if (!set) return
-    const [scope, keyTenant, schema, id] = event.query.queryKey as readonly unknown[]
+    const [scope, keyTenant, schema, id, own] = event.query.queryKey as readonly unknown[]
     if (scope !== 'fdb-live' || keyTenant !== tenant) return
-    if (typeof schema === 'string' && typeof id === 'string') onSet(schema, id)
+    if (typeof schema === 'string' && typeof id === 'string') onSet(schema, id, own === 'own')
   })
 }

@@ -13,8 +13,8 @@ export { useSyncStatus } from './use-sync-status.js'
 export { syncQueryOptions } from './sync-query-options.js'
 export type { SyncQueryFn, SyncQueryOptions, UseSyncOneOptions } from './sync-query-options.js'
 
-export { syncQueryKey } from './query-key.js'
-export type { SyncQueryKey } from './query-key.js'
+export { ownSyncQueryKey, syncQueryKey } from './query-key.js'
+export type { AnySyncQueryKey, OwnSyncQueryKey, SyncQueryKey } from './query-key.js'
 
 export { createSyncClient } from './sync-client.js'
 export type {

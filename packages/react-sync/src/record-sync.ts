@@ -1,7 +1,7 @@
 import { SyncError, isSyncErrorCode, type Version } from '@fdb-live/core'
 import type { QueryClient } from '@tanstack/react-query'
 import { syncEntry, writeEntry, writeError, type SyncEntry } from './cache-writer.js'
-import type { SyncQueryKey } from './query-key.js'
+import type { OwnSyncQueryKey, SyncQueryKey } from './query-key.js'
 import type { SubscriptionEntry } from './subscription-set.js'
 import type { KeyErrorEvent, KeyEvent, ValueEvent } from './sync-events.js'
 import { isAtLeast, isOlder, isOlderEntry } from './version-order.js'
@@ -12,7 +12,10 @@ import { isAtLeast, isOlder, isOlderEntry } from './version-order.js'
  * nothing has to be pruned by hand.
  */
 export interface RecordSync extends SubscriptionEntry {
+  /** The gateway's data (the default `queryFn`). */
   readonly queryKey: SyncQueryKey
+  /** The app's own data (components with their own `queryFn`): invalidated on change. */
+  readonly ownQueryKey: OwnSyncQueryKey
   /** The newest version seen on the stream (with the cache's, the `since`). */
   version: Version | undefined
   /**
@@ -33,14 +36,14 @@ export interface RecordSync extends SubscriptionEntry {
 /** A new record, seeded with the cache's entry; `invalid` holds the error the gateway would answer for its name. */
 export function createRecordSync(
   entry: SubscriptionEntry,
-  queryKey: SyncQueryKey,
+  keys: { queryKey: SyncQueryKey; ownQueryKey: OwnSyncQueryKey },
   invalid: SyncError | undefined,
   queryClient: QueryClient | undefined,
 ): RecordSync {
   return Object.assign(entry, {
-    queryKey,
+    ...keys,
     version: undefined,
-    newest: queryClient?.getQueryData<SyncEntry<unknown>>(queryKey),
+    newest: queryClient?.getQueryData<SyncEntry<unknown>>(keys.queryKey),
     error: invalid,
     invalid: invalid !== undefined,
     synced: false,
@@ -64,11 +67,10 @@ export function applyValue(
   record.version = event.version
   record.newest = entry
   if (queryClient === undefined) return true
+  if (record.refs > record.invalidators) writeEntry(queryClient, record.queryKey, entry)
   if (record.invalidators > 0) {
-    const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.queryKey)
+    const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.ownQueryKey)
     if (!isAtLeast(cached, entry)) void refetch(record, queryClient)
-  } else {
-    writeEntry(queryClient, record.queryKey, entry)
   }
   return true
 }
@@ -84,7 +86,7 @@ export function forgetVersions(record: RecordSync): void {
 }
 
 async function refetch(record: RecordSync, queryClient: QueryClient): Promise<void> {
-  const filters = { queryKey: record.queryKey, exact: true }
+  const filters = { queryKey: record.ownQueryKey, exact: true }
   const query = queryClient.getQueryCache().find(filters)
   // While a query has no data, TanStack hands an invalidation the fetch already in flight,
   // which may have read the record before this change: cancel it, so the refetch reads after.
@@ -100,17 +102,27 @@ async function refetch(record: RecordSync, queryClient: QueryClient): Promise<vo
  * the newest one the record had is replaced by it (or refetched, for a custom `queryFn`):
  * otherwise data and `since` disagree, and the gateway never resends.
  */
-export function noteCacheWrite(record: RecordSync, queryClient: QueryClient): void {
+export function noteCacheWrite(
+  record: RecordSync,
+  queryClient: QueryClient,
+  own: boolean,
+  streamEpoch: string | undefined,
+): void {
+  if (own) {
+    // The app's data is stamped with the stream's version known when its read started.
+    const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.ownQueryKey)
+    const streamed = record.version
+    if (cached === undefined || streamed === undefined) return
+    if (isOlderEntry(cached, { version: streamed, epoch: streamEpoch })) {
+      void refetch(record, queryClient)
+    }
+    return
+  }
   const cached = queryClient.getQueryData<SyncEntry<unknown>>(record.queryKey)
   const newest = record.newest
   if (cached === undefined) return
-  if (newest === undefined || !isOlderEntry(cached, newest)) {
-    record.newest = cached
-  } else if (record.invalidators > 0) {
-    void refetch(record, queryClient)
-  } else {
-    writeEntry(queryClient, record.queryKey, newest)
-  }
+  if (newest === undefined || !isOlderEntry(cached, newest)) record.newest = cached
+  else writeEntry(queryClient, record.queryKey, newest)
 }
 
 /** Puts the record (and its query) into the error state. */
@@ -121,14 +133,19 @@ export function applyError(
 ): void {
   record.error = error
   record.synced = false
-  if (queryClient !== undefined) writeError(queryClient, record.queryKey, error).catch(() => {})
+  if (queryClient === undefined) return
+  for (const key of [record.queryKey, record.ownQueryKey]) {
+    writeError(queryClient, key, error).catch(() => {})
+  }
 }
 
 /** A new stream carries the record again: a failed subscription is retried (refetched). */
 export function retryAfterError(record: RecordSync, queryClient: QueryClient | undefined): boolean {
   if (record.error === undefined || record.invalid) return false
   record.error = undefined
-  void queryClient?.invalidateQueries({ queryKey: record.queryKey, exact: true })
+  for (const key of [record.queryKey, record.ownQueryKey]) {
+    void queryClient?.invalidateQueries({ queryKey: key, exact: true })
+  }
   return true
 }
 

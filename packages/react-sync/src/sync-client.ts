@@ -61,7 +61,10 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     create: (entry) =>
       createRecordSync(
         entry,
-        ['fdb-live', options.tenant, entry.schema, entry.id],
+        {
+          queryKey: ['fdb-live', options.tenant, entry.schema, entry.id],
+          ownQueryKey: ['fdb-live', options.tenant, entry.schema, entry.id, 'own'],
+        },
         nameError(entry.schema, entry.id),
         queryClient,
       ),
@@ -131,9 +134,9 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     queryClient,
     subscribe(schema, id, { invalidate, onEvent } = {}) {
       if (queryClient !== undefined) {
-        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (s, i) => {
+        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (s, i, own) => {
           const record = records.get(subscriptionKey(s, i))
-          if (record !== undefined) noteCacheWrite(record, queryClient)
+          if (record !== undefined) noteCacheWrite(record, queryClient, own, streamEpoch)
         })
       }
       const release = records.add(schema, id, { invalidate: invalidate ?? false })

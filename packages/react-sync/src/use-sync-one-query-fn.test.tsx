@@ -61,3 +61,36 @@ test('a change while the first load of a custom queryFn is in flight ends on the
   // The user sees the new value, not the slow first answer.
   await waitFor(() => expect(screen.getByTestId('q').textContent).toBe('new'))
 })
+
+test('a component with the default queryFn and one with its own on the same record each show their data', async () => {
+  await tenant().put(Quote, 'q', quote('v1', 1))
+  function FromGateway() {
+    const { data } = useSyncOne(Quote, 'q')
+    return <p data-testid="gateway">{data?.content ?? 'loading'}</p>
+  }
+  function FromOwnApi() {
+    // The app's own API: the same record, in its own words.
+    const { data } = useSyncOne(Quote, 'q', {
+      queryFn: async () => {
+        const record = await tenant().get(Quote, 'q')
+        return record && { ...record.value, content: `${record.value.likes} likes` }
+      },
+    })
+    return <p data-testid="own">{data?.content ?? 'loading'}</p>
+  }
+  render(
+    <SyncProvider gatewayUrl={gateway.url} tenant={TENANT} client={client}>
+      <FromGateway />
+      <FromOwnApi />
+    </SyncProvider>,
+  )
+  await waitFor(() => {
+    expect(screen.getByTestId('gateway').textContent).toBe('v1')
+    expect(screen.getByTestId('own').textContent).toBe('1 likes')
+  })
+  await tenant().put(Quote, 'q', quote('v2', 2))
+  await waitFor(() => {
+    expect(screen.getByTestId('gateway').textContent).toBe('v2')
+    expect(screen.getByTestId('own').textContent).toBe('2 likes')
+  })
+})

@@ -9,10 +9,11 @@ import {
 } from '@tanstack/react-query'
 import { useCallback, useEffect, useSyncExternalStore } from 'react'
 import type { SyncEntry } from './cache-writer.js'
-import { syncQueryKey, type SyncQueryKey } from './query-key.js'
+import type { AnySyncQueryKey } from './query-key.js'
 import type { SyncClient, SyncKeyStatus } from './sync-client.js'
 import { useSyncContext } from './sync-context.js'
 import {
+  queryKeyFor,
   syncQueryOptions,
   type SyncQueryFn,
   type SyncQueryOptions,
@@ -52,9 +53,9 @@ export function useSyncOne<T>(
   // TanStack resolves `enabled` (a boolean or a function of the query) and `skipToken`.
   const syncStatus = useRecordSync(client, schema.name, id, {
     enabled: result.isEnabled,
-    invalidate: options?.queryFn !== undefined,
+    invalidate: typeof options?.queryFn === 'function',
   })
-  const queryKey = syncQueryKey(client.tenant, schema, id)
+  const queryKey = queryKeyFor(client, schema, id, options?.queryFn)
   return withSyncFields(result, queryClient, queryKey, syncStatus)
 }
 
@@ -74,9 +75,9 @@ export function useSuspenseSyncOne<T>(
   const result = useSuspenseQuery(queryOptions, queryClient)
   const syncStatus = useRecordSync(client, schema.name, id, {
     enabled: true,
-    invalidate: options?.queryFn !== undefined,
+    invalidate: typeof options?.queryFn === 'function',
   })
-  const queryKey = syncQueryKey(client.tenant, schema, id)
+  const queryKey = queryKeyFor(client, schema, id, options?.queryFn)
   return withSyncFields(result, queryClient, queryKey, syncStatus)
 }
 
@@ -114,7 +115,7 @@ function useRecordSync(
 function withSyncFields<R extends object>(
   result: R,
   queryClient: QueryClient,
-  queryKey: SyncQueryKey,
+  queryKey: AnySyncQueryKey,
   syncStatus: SyncKeyStatus,
 ): R & SyncFields {
   return new Proxy(result, {
