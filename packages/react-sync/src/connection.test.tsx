@@ -84,6 +84,23 @@ describe('a stream request the gateway refuses (4xx)', () => {
   })
 })
 
+describe('a set of records larger than one stream may carry', () => {
+  test('is split over several streams: every record is live and follows changes', async () => {
+    await setup({ maxSubscriptionsPerStream: 2 }, { maxSubscriptionsPerStream: 2 })
+    const ids = ['a', 'b', 'c', 'd', 'e']
+    for (const id of ids) await tenant().put(Quote, id, quote(`${id}1`))
+    render(<QuoteApp client={client} ids={ids} />)
+
+    await waitFor(() => {
+      for (const id of ids) expect(syncShown(id)).toBe('live')
+      expect(statusShown()).toBe('live')
+    })
+    expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(3)
+    await tenant().put(Quote, 'e', quote('e2'))
+    await waitFor(() => expect(shown('e')).toBe('e2'))
+  })
+})
+
 describe("changing a component's id", () => {
   test('4 quick id changes reopen the stream a bounded number of times, and old watches are released', async () => {
     await setup()

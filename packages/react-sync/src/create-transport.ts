@@ -1,4 +1,4 @@
-import { createConnection } from './connection.js'
+import { createConnectionPool } from './connection-pool.js'
 import { canShareAcrossTabs, createCrossTabTransport } from './cross-tab.js'
 import type { GatewayHttp } from './gateway-http.js'
 import type { SyncClientOptions } from './sync-client-types.js'
@@ -15,6 +15,7 @@ export function createTransport(
     reconnectBaseDelayMs: options.reconnectBaseDelayMs,
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 30_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
+    maxPerStream: options.maxSubscriptionsPerStream ?? 1000,
   }
   const crossTab = options.crossTab ?? true
   if (crossTab !== false) {
@@ -23,7 +24,7 @@ export function createTransport(
       return createCrossTabTransport(host, connectionOptions, crossTabOptions)
     }
   }
-  return createConnection({
+  return createConnectionPool({
     ...connectionOptions,
     subscriptions: host.subscriptions,
     epoch: host.epoch,

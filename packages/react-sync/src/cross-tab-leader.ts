@@ -1,5 +1,5 @@
 import type { Version } from '@fdb-live/core'
-import { createConnection, type ConnectionOptions } from './connection.js'
+import { createConnectionPool, type ConnectionPoolOptions } from './connection-pool.js'
 import { tabLock, toWireError, type TabContext, type TabRole } from './cross-tab-messages.js'
 import { subscriptionKey } from './query-key.js'
 import type { KeyErrorEvent, Subscription, ValueEvent } from './sync-events.js'
@@ -8,8 +8,8 @@ import { newerVersion, olderVersion } from './version-order.js'
 
 /** The connection options the leader's stream takes from the client. */
 export type LeaderConnectionBase = Pick<
-  ConnectionOptions,
-  'http' | 'reconnectBaseDelayMs' | 'reconnectMaxDelayMs' | 'idleTimeoutMs'
+  ConnectionPoolOptions,
+  'http' | 'reconnectBaseDelayMs' | 'reconnectMaxDelayMs' | 'idleTimeoutMs' | 'maxPerStream'
 >
 
 /**
@@ -63,7 +63,7 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
     )
   }
 
-  const connection = createConnection({
+  const connection = createConnectionPool({
     ...base,
     subscriptions: merged,
     epoch: host.epoch,

@@ -42,6 +42,12 @@ export interface SyncClientOptions {
   reconnectBaseDelayMs?: number | undefined
   /** @default 30000 */
   reconnectMaxDelayMs?: number | undefined
+  /**
+   * The most records one stream carries: a larger set is split over several streams. Match
+   * the gateway's `maxSubscriptionsPerStream`; a gateway that refuses a stream anyway
+   * (`too_many_subscriptions`) puts its records in the error state. @default 1000
+   */
+  maxSubscriptionsPerStream?: number | undefined
   /** A stream silent (no heartbeat) for this long is reopened. @default 45000 */
   idleTimeoutMs?: number | undefined
 }
