@@ -12,14 +12,13 @@ import { backoffDelayMs } from './backoff.js'
 import {
   initialConnectionState,
   isActive,
-  isRefusal,
   transition,
   type ConnectionEvent,
   type ConnectionState,
 } from './connection-state.js'
-import { errorFromResponse, requestHeaders, tenantUrl, type GatewayHttp } from './gateway-http.js'
+import type { GatewayHttp } from './gateway-http.js'
 import { subscriptionKey } from './query-key.js'
-import { readEventStream } from './stream-reader.js'
+import { requestStream, StreamRefused } from './stream-request.js'
 import type { KeyEvent, Subscription } from './sync-events.js'
 import type { SyncStatus } from './sync-status.js'
 
@@ -130,37 +129,13 @@ export function createConnection(options: ConnectionOptions): Connection {
   ): Promise<void> => {
     const isCurrent = (): boolean => state.request === request && isActive(state.phase)
     try {
-      const epoch = options.epoch?.()
-      const response = await options.http.fetch(tenantUrl(options.http, 'stream'), {
-        method: 'POST',
-        headers: await requestHeaders(options.http, {
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-        }),
-        body: JSON.stringify({ subscriptions: subs.map(toWire), ...(epoch ? { epoch } : {}) }),
-        signal,
-        cache: 'no-store',
-      })
-      if (!isCurrent()) return
-      if (!response.ok) {
-        const error = await errorFromResponse(response)
-        if (isRefusal(response.status)) {
-          dispatch({ type: 'refused', request, error })
-          // Each record gets the error (the user sees which limit the page hit); the same
-          // request is not sent again until the set of records changes.
-          for (const { schema, id } of subs) {
-            const { code, message } = error
-            options.onEvent({ type: 'error', schema, id, code, message })
-          }
-          return
-        }
-        throw error
-      }
-      if (response.body === null) throw new SyncError('internal', 'The stream has no body.')
-      armIdle(request)
-      dispatch({ type: 'headers', request })
-      options.onOpened(keys)
-      await readEventStream(response.body, {
+      await requestStream(options.http, { subscriptions: subs, epoch: options.epoch?.() }, signal, {
+        onHeaders: () => {
+          if (!isCurrent()) return
+          armIdle(request)
+          dispatch({ type: 'headers', request })
+          options.onOpened(keys)
+        },
         onKeyEvent: (event) => {
           if (isCurrent()) options.onEvent(event)
         },
@@ -177,9 +152,17 @@ export function createConnection(options: ConnectionOptions): Connection {
           if (isCurrent()) armIdle(request)
         },
       })
-      throw new SyncError('store_unavailable', 'The gateway ended the stream.')
     } catch (error) {
       if (!isCurrent()) return
+      if (error instanceof StreamRefused) {
+        dispatch({ type: 'refused', request, error: error.error })
+        // Each record gets the error (the user sees which limit the page hit); the same
+        // request is not sent again until the set of records changes.
+        const { code, message } = error.error
+        for (const { schema, id } of subs)
+          options.onEvent({ type: 'error', schema, id, code, message })
+        return
+      }
       dispatch({ type: 'failed', request, error })
       if (isOffline()) dispatch({ type: 'offline' })
     }
@@ -226,11 +209,6 @@ export function createConnection(options: ConnectionOptions): Connection {
       globalThis.removeEventListener?.('online', onOnline)
     },
   }
-}
-
-function toWire(sub: Subscription): Subscription {
-  const { schema, id, since } = sub
-  return since === undefined ? { schema, id } : { schema, id, since }
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
