@@ -24,9 +24,9 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
   // Records whose subscription failed on the current stream: a tab that joins one later
   // must get the error, not `synced`.
   const failed = new Map<string, KeyErrorEvent>()
-  let streamSynced = new Set<string>()
+  const streamSynced = new Set<string>()
   // The `since` each record of the current stream request was sent with.
-  let streamSince = new Map<string, Version | undefined>()
+  const streamSince = new Map<string, Version | undefined>()
   let lastStatus: { status: SyncStatus; lastError: unknown } | undefined
 
   const merged = (): Subscription[] => {
@@ -43,7 +43,10 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
       addOldest(epoch === undefined || sub.epoch === epoch ? sub : { ...sub, since: undefined })
     host.subscriptions().forEach(add)
     for (const subs of owners.values()) subs.forEach(add)
-    for (const key of latest.keys()) if (!byKey.has(key)) latest.delete(key)
+    for (const map of [latest, failed, streamSince]) {
+      for (const key of map.keys()) if (!byKey.has(key)) map.delete(key)
+    }
+    for (const key of streamSynced) if (!byKey.has(key)) streamSynced.delete(key)
     // Whatever this stream delivered was broadcast to every tab.
     for (const [key, sub] of byKey) sub.since = newerVersion(latest.get(key)?.version, sub.since)
     return [...byKey.values()]
@@ -74,7 +77,8 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
       ctx.post({ t: 'hello', epoch })
     },
     onOpening(subs) {
-      streamSince = new Map(subs.map((sub) => [subscriptionKey(sub.schema, sub.id), sub.since]))
+      // Several streams (over the per-stream limit) each report their own records.
+      for (const sub of subs) streamSince.set(subscriptionKey(sub.schema, sub.id), sub.since)
     },
     onEvent(event) {
       const key = subscriptionKey(event.schema, event.id)
@@ -84,12 +88,12 @@ export function createLeader(ctx: TabContext, base: LeaderConnectionBase): TabRo
       ctx.post({ t: 'event', event })
     },
     onOpened(keys) {
-      failed.clear()
+      for (const key of keys) failed.delete(key)
       host.opened(keys)
       ctx.post({ t: 'opened', keys: [...keys] })
     },
     onSynced(keys) {
-      streamSynced = new Set(keys)
+      for (const key of keys) streamSynced.add(key)
       host.synced(keys)
       ctx.post({ t: 'synced', keys: [...keys] })
     },
