@@ -75,11 +75,14 @@ describe('a stream request the gateway refuses (4xx)', () => {
 
     // Within the limit again: one new request, and the records load.
     view.rerender(<QuoteApp client={client} ids={['a', 'b']} />)
-    await waitFor(() => {
-      expect(shown('a')).toBe('a')
-      expect(shown('b')).toBe('b')
-      expect(statusShown()).toBe('live')
-    })
+    await waitFor(
+      () => {
+        expect(shown('a')).toBe('a')
+        expect(shown('b')).toBe('b')
+        expect(statusShown()).toBe('live')
+      },
+      { timeout: 5000 },
+    )
     expect(gateway.streamRequests).toBe(2)
   })
 })
@@ -103,7 +106,8 @@ describe('a set of records larger than one stream may carry', () => {
 
 describe("changing a component's id", () => {
   test('4 quick id changes reopen the stream a bounded number of times, and old watches are released', async () => {
-    await setup()
+    // A window that the paging below fits in even on a loaded machine.
+    await setup({}, { batchWindowMs: 1000 })
     const ids = ['q0', 'q1', 'q2', 'q3', 'q4']
     for (const id of ids) await tenant().put(Quote, id, quote(`quote ${id}`))
     const view = render(<QuoteApp client={client} ids={['q0']} />)
@@ -115,10 +119,13 @@ describe("changing a component's id", () => {
       view.rerender(<QuoteApp client={client} ids={[id]} />)
       await waitFor(() => expect(shown(id)).toBe(`quote ${id}`))
     }
-    await waitFor(async () => {
-      expect(syncShown('q4')).toBe('live')
-      expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(1)
-    })
+    await waitFor(
+      async () => {
+        expect(syncShown('q4')).toBe('live')
+        expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(1)
+      },
+      { timeout: 5000 },
+    )
     // One request at the start, one for the changes, at most one to release the old records
     // (before: one per id change and one per old record's linger expiry, 9 in all).
     expect(gateway.streamRequests).toBeLessThanOrEqual(3)
