@@ -60,4 +60,17 @@ describe('readEventStream', () => {
       readEventStream(body(['event: value\ndata: {"schema":1}\n\n']), h),
     ).rejects.toThrow(/malformed "value" event/)
   })
+
+  test("an error event without schema and id (a transient refusal) fails the stream with the gateway's error", async () => {
+    const h = handlers()
+    await expect(
+      readEventStream(
+        body([
+          'retry: 1500\n\nevent: error\ndata: {"code":"store_unavailable","message":"shutting down"}\n\n',
+        ]),
+        h,
+      ),
+    ).rejects.toMatchObject({ code: 'store_unavailable', message: 'shutting down' })
+    expect(h.onKeyEvent).not.toHaveBeenCalled()
+  })
 })

@@ -1,4 +1,4 @@
-import { SyncError } from '@fdb-live/core'
+import { SyncError, isSyncErrorCode } from '@fdb-live/core'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { isEpoch } from './gateway-http.js'
 import type { KeyEvent } from './sync-events.js'
@@ -69,6 +69,12 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
     }
     case 'error': {
       const data = parseData(message)
+      // Without schema and id it concerns the whole stream (a transient refusal, which the
+      // gateway ends the response after): the stream fails with the gateway's error.
+      if (data.schema === undefined && data.id === undefined) {
+        const code = isSyncErrorCode(data.code) ? data.code : 'store_unavailable'
+        throw new SyncError(code, typeof data.message === 'string' ? data.message : code)
+      }
       handlers.onKeyEvent({
         type: 'error',
         schema: requireString(data.schema, message),
