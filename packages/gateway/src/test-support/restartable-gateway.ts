@@ -10,7 +10,13 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { createRepo, openStore, type KvStore, type Repo } from '@fdb-live/core'
+import {
+  createRepo,
+  openStore,
+  type EmbeddedStoreConfig,
+  type KvStore,
+  type Repo,
+} from '@fdb-live/core'
 import {
   startTestGateway,
   type TestGateway,
@@ -128,7 +134,10 @@ export async function startRestartableGatewayForTesting(
     stop,
     async openStore() {
       if (backend !== undefined || offline !== undefined) return
-      const store = await openStore({ kind: 'embedded', dataDir })
+      // After `wipe` this makes a new store. `create` is issue 10 item 21 (the gateway half):
+      // older cores ignore it, newer ones require it to make a store.
+      const config: EmbeddedStoreConfig = { kind: 'embedded', dataDir, ...{ create: true } }
+      const store = await openStore(config)
       offline = { store, repo: createRepo(store) }
     },
     async wipe() {
