@@ -44,6 +44,7 @@ export function tabLock(name: string, tab: string): string {
   return `${name}:tab:${tab}`
 }
 
+/** An error as it can cross the channel: its code (if any) and message. */
 export function toWireError(error: unknown): WireError | undefined {
   if (error === undefined) return undefined
   const code =
@@ -54,6 +55,7 @@ export function toWireError(error: unknown): WireError | undefined {
   }
 }
 
+/** The error again: a `SyncError` when its code is one, else a plain `Error`. */
 export function fromWireError(error: WireError | undefined): unknown {
   if (error === undefined) return undefined
   return isSyncErrorCode(error.code)
