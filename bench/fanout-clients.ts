@@ -37,6 +37,8 @@ interface Stream {
 }
 const streams: Stream[] = []
 let events = 0
+/** Streams that closed or failed. */
+let ended = 0
 let waiting: { n: number; reached: number; timer: NodeJS.Timeout } | undefined
 
 function reply(message: ClientsReply): void {
@@ -53,6 +55,13 @@ function finishWait(): void {
   reply({ op: 'arrived', n, reached, lost, arrivals })
 }
 
+/** A wait is over when every stream still open has the round: closed ones never will. */
+function checkWait(): void {
+  if (waiting === undefined) return
+  const { n, reached } = waiting
+  if (reached + streams.filter((s) => s.ended && s.round < n).length >= streams.length) finishWait()
+}
+
 function onRound(stream: Stream, n: number, at: number): void {
   events += 1
   if (n <= stream.round) return
@@ -61,7 +70,8 @@ function onRound(stream: Stream, n: number, at: number): void {
   stream.at = at
   if (waiting !== undefined && before < waiting.n && n >= waiting.n) {
     waiting.reached += 1
-    if (waiting.reached === streams.length) finishWait()
+    // Cheap necessary condition first; checkWait counts exactly.
+    if (waiting.reached + ended >= streams.length) checkWait()
   }
 }
 
@@ -105,13 +115,17 @@ function open(
       }
     })
     res.on('close', () => {
+      if (!stream.ended) ended += 1
       stream.ended = true
       settle(false)
+      checkWait()
     })
   })
   stream.req.on('error', () => {
+    if (!stream.ended) ended += 1
     stream.ended = true
     settle(false)
+    checkWait()
   })
   streams.push(stream)
 }
@@ -143,7 +157,7 @@ process.on('message', (message: ClientsRequest) => {
     case 'await': {
       const reached = streams.filter((s) => s.round >= message.n).length
       waiting = { n: message.n, reached, timer: setTimeout(finishWait, message.timeoutMs) }
-      if (reached === streams.length) finishWait()
+      checkWait()
       return
     }
     case 'count':

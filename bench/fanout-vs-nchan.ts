@@ -57,7 +57,7 @@ const burst = smoke ? 5 : 20
 async function main(): Promise<number> {
   const startedAt = Date.now()
   const loadBefore = loadAverage()
-  const limit = fileLimit(Math.max(...sizes) + 4096)
+  const limit = fileLimit(Math.max(...sizes) + 512)
   log(`load average before: ${loadBefore.join(' ')}; open files: ${limit.how}`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdb-live-bench-fanout-'))
   const dataDir = path.join(dir, 'data')

@@ -47,27 +47,31 @@ export interface FileLimit {
 }
 
 /**
- * Holding 19,000 streams needs more than the usual 1,024 (or this machine's 20,000) open
- * files in the gateway, nginx and the clients. As root we raise both the soft and the hard
- * limit of each child with `prlimit` (util-linux); Node raises its soft limit to the hard
- * one at startup by itself. Otherwise the children keep the hard limit we have.
+ * Holding 19,000 streams needs more than the usual 1,024 open files in the gateway, nginx
+ * and the clients. When the hard limit is too low and we may, we raise both the soft and
+ * the hard limit of each child with `prlimit` (util-linux); Node raises its soft limit to
+ * the hard one at startup by itself. Otherwise the children keep the hard limit we have,
+ * and the caller skips stream counts that do not fit.
  */
 export function fileLimit(wanted: number): FileLimit {
   const hard = Number(spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim())
   const current = Number.isFinite(hard) ? hard : 1024
   if (current >= wanted) return { nofile: current, prefix: [], how: `ulimit -Hn is ${current}` }
   const root = process.getuid?.() === 0
-  const prlimit = spawnSync('prlimit', ['--version']).status === 0
-  if (root && prlimit) {
+  const raise = ['prlimit', `--nofile=${wanted}:${wanted}`, '--']
+  // Root without CAP_SYS_RESOURCE (a container) cannot raise the hard limit either.
+  if (root && spawnSync(raise[0]!, [...raise.slice(1), 'true']).status === 0) {
     return {
       nofile: wanted,
-      prefix: ['prlimit', `--nofile=${wanted}:${wanted}`, '--'],
+      prefix: raise,
       how: `prlimit --nofile=${wanted}:${wanted} on each child (root; ulimit -Hn was ${current})`,
     }
   }
   return {
     nofile: current,
     prefix: [],
-    how: `ulimit -Hn is ${current} and cannot be raised (${root ? 'no prlimit' : 'not root'})`,
+    how:
+      `ulimit -Hn is ${current} and cannot be raised here (${root ? 'root, but prlimit is refused: no CAP_SYS_RESOURCE' : 'not root'}); ` +
+      'each child runs at that limit (Node raises its soft limit to the hard one; nginx: worker_rlimit_nofile)',
   }
 }
