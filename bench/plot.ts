@@ -107,11 +107,19 @@ function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
     eventsPerSecond: run.burst?.eventsPerSecond ?? null,
   }))
   const x = { field: 'streams', type: 'quantitative', title: 'streams' } as const
+  // The same colours in every panel: the gateway warm, nchan cool.
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
-    scale: { range: ['#e4572e', '#f3a712', '#29335c', '#669bbc'] },
+    scale: {
+      domain: ['gateway p50', 'gateway p99', 'nchan p50', 'nchan p99'],
+      range: ['#e4572e', '#f3a712', '#29335c', '#669bbc'],
+    },
+  } as const
+  const colorByTarget = {
+    ...color,
+    scale: { domain: ['gateway', 'nchan'], range: ['#e4572e', '#29335c'] },
   } as const
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -119,7 +127,7 @@ function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
     hconcat: [
       {
         title: 'write start → receipt (ms, log)',
-        width: 260,
+        width: 240,
         data: { values: latency },
         mark: { type: 'line', point: true },
         encoding: {
@@ -130,20 +138,24 @@ function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
       },
       {
         title: 'RSS growth per idle stream (KiB)',
-        width: 220,
+        width: 200,
         data: { values: memory },
         mark: { type: 'line', point: true },
-        encoding: { x, y: { field: 'kib', type: 'quantitative', title: 'KiB' }, color },
+        encoding: {
+          x,
+          y: { field: 'kib', type: 'quantitative', title: 'KiB' },
+          color: colorByTarget,
+        },
       },
       {
         title: 'events/s delivered in a burst',
-        width: 220,
+        width: 200,
         data: { values: rate },
         mark: { type: 'line', point: true },
         encoding: {
           x,
           y: { field: 'eventsPerSecond', type: 'quantitative', title: 'events/s' },
-          color,
+          color: colorByTarget,
         },
       },
     ],
