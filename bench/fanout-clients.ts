@@ -2,7 +2,8 @@
  * A client process of bench/fanout-vs-nchan.ts: holds many SSE streams to one server (the
  * gateway or nchan) and reports, over IPC, when every stream has received round `n` and
  * at what time each did. Several of these run side by side, each with its own local
- * address (127.0.x.y), so that tens of thousands of connections never run out of ports.
+ * address (127.1.x.y: on Linux all of 127/8 is loopback), so that tens of thousands of
+ * connections never run out of ephemeral ports.
  */
 import http from 'node:http'
 import { roundOf } from './fanout-payload.js'
@@ -168,4 +169,6 @@ process.on('message', (message: ClientsRequest) => {
       process.exit(0)
   }
 })
+// The benchmark went away (killed, crashed): do not outlive it holding sockets.
+process.on('disconnect', () => process.exit(0))
 process.send!({ ready: true })

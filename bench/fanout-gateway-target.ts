@@ -42,6 +42,10 @@ export async function startGatewayTarget(
     env: { ...process.env, FDB_LIVE_LOG_LEVEL: 'warn' },
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // If the benchmark dies first, do not leave a gateway behind holding its port.
+  const orphan = (): boolean => child.kill('SIGKILL')
+  process.once('exit', orphan)
+  void exited.then(() => process.off('exit', orphan))
   const url = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       const found = /listening on (\S+)/.exec(line)?.[1]

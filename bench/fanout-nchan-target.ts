@@ -116,6 +116,10 @@ export async function startNchanTarget(options: TargetOptions): Promise<FanoutTa
   ]
   const master = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] })
   const exited = new Promise<void>((resolve) => master.once('exit', () => resolve()))
+  // If the benchmark dies first, do not leave nginx behind (its workers follow the master).
+  const orphan = (): boolean => master.kill('SIGTERM')
+  process.once('exit', orphan)
+  void exited.then(() => process.off('exit', orphan))
   await Promise.race([
     waitForPort(port, 10_000),
     exited.then(() => {

@@ -61,6 +61,7 @@ async function main(): Promise<number> {
   log(`load average before: ${loadBefore.join(' ')}; open files: ${limit.how}`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdb-live-bench-fanout-'))
   const dataDir = path.join(dir, 'data')
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
   const profileDir = path.join(here, 'results', 'profile')
   if (profile) fs.rmSync(profileDir, { recursive: true, force: true })
   const targetOptions: TargetOptions = {
@@ -173,4 +174,6 @@ function printTable(runs: FanoutRun[]): void {
   }
 }
 
+// Ctrl-C or a kill: exit through 'exit', where the servers started here are stopped.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
 process.exitCode = await main()

@@ -78,4 +78,6 @@ process.on('message', (message: WriterRequest) => {
     }
   })()
 })
+// The benchmark went away (killed, crashed): do not outlive it holding sockets.
+process.on('disconnect', () => process.exit(0))
 process.send!({ ready: true })
