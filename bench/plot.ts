@@ -1,6 +1,7 @@
 /**
- * Draws the latency plots of docs/benchmarks.md from bench/results/*.json (Vega-Lite,
- * rendered to SVG in Node, no browser needed).
+ * Draws the plots of docs/benchmarks.md from bench/results/*.json (Vega-Lite, rendered to
+ * SVG in Node, no browser needed): the latency percentiles, and the fan-out against nchan
+ * (latency, memory per stream and events/s as streams grow) when its results are there.
  *
  *   node --conditions=@fdb-live/source --import tsx bench/plot.ts
  */
@@ -62,8 +63,103 @@ const spec: vegaLite.TopLevelSpec = {
   config: { background: 'white' },
 }
 
-const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' })
-const svg = await view.toSVG()
-const out = path.join(docs, 'benchmarks-latency.svg')
-fs.writeFileSync(out, svg)
-console.error(`[bench:plot] wrote ${path.relative(process.cwd(), out)}`)
+async function render(topLevel: vegaLite.TopLevelSpec, file: string): Promise<void> {
+  const view = new vega.View(vega.parse(vegaLite.compile(topLevel).spec), { renderer: 'none' })
+  const out = path.join(docs, file)
+  fs.writeFileSync(out, await view.toSVG())
+  console.error(`[bench:plot] wrote ${path.relative(process.cwd(), out)}`)
+}
+
+await render(spec, 'benchmarks-latency.svg')
+if (fs.existsSync(path.join(here, 'results', 'fanout-vs-nchan.json')))
+  await render(fanoutSpec(read<FanoutResults>('fanout-vs-nchan.json')), 'benchmarks-fanout.svg')
+
+interface FanoutResults {
+  date: string
+  loadAverage: { before: number[]; after: number[] }
+  runs: Array<{
+    target: string
+    streams: number
+    latencyMs: { p50: number; p99: number }
+    memory: { rssGrowthPerStreamKiB: number | null }
+    burst: { eventsPerSecond: number } | null
+  }>
+}
+
+/** Three panels over stream counts: p50/p99 write → receipt, RSS per stream, events/s. */
+function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
+  const runs = results.runs.filter((run) => run.streams >= 100)
+  const latency = runs.flatMap((run) =>
+    (['p50', 'p99'] as const).map((p) => ({
+      streams: run.streams,
+      series: `${run.target} ${p}`,
+      ms: run.latencyMs[p],
+    })),
+  )
+  const memory = runs.map((run) => ({
+    streams: run.streams,
+    series: run.target,
+    kib: run.memory.rssGrowthPerStreamKiB,
+  }))
+  const rate = runs.map((run) => ({
+    streams: run.streams,
+    series: run.target,
+    eventsPerSecond: run.burst?.eventsPerSecond ?? null,
+  }))
+  const x = { field: 'streams', type: 'quantitative', title: 'streams' } as const
+  // The same colours in every panel: the gateway warm, nchan cool.
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: {
+      domain: ['gateway p50', 'gateway p99', 'nchan p50', 'nchan p99'],
+      range: ['#e4572e', '#f3a712', '#29335c', '#669bbc'],
+    },
+  } as const
+  const colorByTarget = {
+    ...color,
+    scale: { domain: ['gateway', 'nchan'], range: ['#e4572e', '#29335c'] },
+  } as const
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Fan-out of one record: gateway vs nginx + nchan, same run (${results.date.slice(0, 10)}, load ${results.loadAverage.before[0]}–${results.loadAverage.after[0]} on 2 vCPUs)`,
+    hconcat: [
+      {
+        title: 'write start → receipt (ms, log)',
+        width: 240,
+        data: { values: latency },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
+          color,
+        },
+      },
+      {
+        title: 'RSS growth per idle stream (KiB)',
+        width: 200,
+        data: { values: memory },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'kib', type: 'quantitative', title: 'KiB' },
+          color: colorByTarget,
+        },
+      },
+      {
+        title: 'events/s delivered in a burst',
+        width: 200,
+        data: { values: rate },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'eventsPerSecond', type: 'quantitative', title: 'events/s' },
+          color: colorByTarget,
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+    config: { background: 'white' },
+  }
+}

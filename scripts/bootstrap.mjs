@@ -48,6 +48,11 @@ const commands = {
         `--outputFile.json=${unitReport}`,
       ),
     )
+    // Checks that the fan-out harness runs and delivers every event; it never asserts timings.
+    await step('benchmark harness smoke run (no timing assertions)', [
+      'node',
+      [...SOURCE, 'bench/fanout-vs-nchan.ts', '--smoke'],
+    ])
     await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
     summarize(unitReport, path.join(root, 'e2e', '.artifacts', 'results.json'), doubleReport)
     return 0
@@ -61,6 +66,15 @@ const commands = {
       'node',
       [...SOURCE, 'bench/gateway.ts', '--store', 'fdb'],
     ])
+    await step('bench: fan-out, gateway against nginx + nchan (1k–19k streams, ~10 min)', [
+      'node',
+      [...SOURCE, 'bench/fanout-vs-nchan.ts'],
+    ])
+    await step('bench: CPU profile of the gateway at 5k streams', [
+      'node',
+      [...SOURCE, 'bench/fanout-vs-nchan.ts', '--profile'],
+    ])
+    await step('bench: flame graphs', ['node', [...SOURCE, 'bench/flamegraph.ts']])
     await step('bench: plot', ['node', [...SOURCE, 'bench/plot.ts']])
     return 0
   },

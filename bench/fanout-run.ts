@@ -1,0 +1,228 @@
+/**
+ * One measurement of bench/fanout-vs-nchan.ts: one server, N streams, R timed rounds and
+ * a burst. The server is started fresh for each run, so that its memory growth is that
+ * of these streams only.
+ */
+import type { ClientsReply, ClientsRequest } from './fanout-clients.js'
+import type { FanoutTarget, TargetName } from './fanout-target.js'
+import type { WriterReply, WriterRequest } from './fanout-writer.js'
+import { IpcChild } from './ipc-child.js'
+import { loadAverage, rssBytes } from './proc.js'
+import { stats } from './stats.js'
+
+/** Streams per client process: a client's parsing must not be the bottleneck it measures. */
+const STREAMS_PER_CLIENT = 5000
+/** Connections each client process sets up at once (listen backlogs are 511 by default). */
+const OPEN_CONCURRENCY = 128
+const ROUND_TIMEOUT_MS = 30_000
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
+/** Rounds are numbered across the whole run: the record keeps its value between runs. */
+let round = 0
+
+export interface FanoutRunOptions {
+  name: TargetName
+  start: () => Promise<FanoutTarget>
+  writer: IpcChild<WriterRequest, WriterReply>
+  dataDir: string
+  streams: number
+  rounds: number
+  /** Writes back to back after the rounds, for events/s (0: none). */
+  burst: number
+  /** Record the monotonic-clock windows of the connect and fan-out phases. */
+  profile: boolean
+  /** A fresh number for each client process's local address. */
+  nextAddress: () => number
+  /** Command prefix for the client processes (the raised file limit). */
+  prefix: string[]
+  log: (message: string) => void
+}
+
+export interface FanoutRun {
+  target: TargetName
+  streams: number
+  rounds: number
+  clientProcesses: number
+  open: { ms: number; failed: number }
+  /** Write start → receipt, one sample per stream per round. */
+  latencyMs: Record<string, number>
+  /** Write start → receipt at the last stream, one sample per round. */
+  allReachedMs: Record<string, number>
+  /** The write itself: the commit, or the publish request until its answer. */
+  writeMs: Record<string, number>
+  delivery: { expected: number; delivered: number; missing: number }
+  memory: {
+    rssBeforeBytes: number
+    rssIdleBytes: number
+    rssAfterRoundsBytes: number
+    rssGrowthPerStreamKiB: number | null
+  }
+  burst: {
+    writes: number
+    eventsExpected: number
+    eventsDelivered: number
+    eventsPerSecond: number
+    ms: number
+  } | null
+  loadAverage: number[]
+  /** CLOCK_MONOTONIC microseconds, the clock of V8's CPU profiles. */
+  windowsUs?: { connect: [number, number]; fanout: [number, number] }
+}
+
+type Clients = IpcChild<ClientsRequest, ClientsReply>
+
+export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
+  const { streams, log } = options
+  const target = await options.start()
+  const rss = (): number => target.servingPids().reduce((sum, pid) => sum + rssBytes(pid), 0)
+  if (target.publishUrl === undefined)
+    await options.writer.ask({ op: 'open-store', dataDir: options.dataDir })
+  await sleep(300)
+  const rssBeforeBytes = rss()
+
+  const count = Math.ceil(streams / STREAMS_PER_CLIENT)
+  const clients: Clients[] = []
+  for (let i = 0; i < count; i++) {
+    const child: Clients = new IpcChild('fanout-clients.ts', [], options.prefix)
+    await child.ready
+    clients.push(child)
+  }
+  const connectStart = monotonicUs()
+  const opened = await Promise.all(
+    clients.map((child, i) => {
+      const a = options.nextAddress()
+      return child.ask<Extract<ClientsReply, { op: 'opened' }>>({
+        op: 'open',
+        url: target.streamUrl,
+        streams: Math.floor(streams / count) + (i < streams % count ? 1 : 0),
+        readyOn: target.readyOn,
+        localAddress: `127.1.${Math.floor(a / 250)}.${(a % 250) + 1}`,
+        concurrency: OPEN_CONCURRENCY,
+      })
+    }),
+  )
+  const connectEnd = monotonicUs()
+  const open = {
+    ms: Math.round(Math.max(...opened.map((o) => o.ms))),
+    failed: opened.reduce((sum, o) => sum + o.failed, 0),
+  }
+  await sleep(1000) // let the server settle before its idle memory is read
+  const rssIdleBytes = rss()
+  log(
+    `${target.name}: ${streams} streams open in ${open.ms} ms (${open.failed} failed), ` +
+      `RSS +${Math.round((rssIdleBytes - rssBeforeBytes) / 1024)} KiB`,
+  )
+
+  const write = (n: number, op: 'write' | 'burst', burst = 1): Promise<WriterReply> =>
+    options.writer.ask(
+      op === 'write'
+        ? { op, n, ...(target.publishUrl === undefined ? {} : { publishUrl: target.publishUrl }) }
+        : {
+            op,
+            from: n,
+            count: burst,
+            ...(target.publishUrl === undefined ? {} : { publishUrl: target.publishUrl }),
+          },
+    )
+  const awaitRound = async (
+    n: number,
+  ): Promise<{ reached: number; lost: number; arrivals: number[] }> => {
+    const replies = await Promise.all(
+      clients.map((c) =>
+        c.ask<Extract<ClientsReply, { op: 'arrived' }>>({
+          op: 'await',
+          n,
+          timeoutMs: ROUND_TIMEOUT_MS,
+        }),
+      ),
+    )
+    return {
+      reached: replies.reduce((sum, r) => sum + r.reached, 0),
+      lost: replies.reduce((sum, r) => sum + r.lost, 0),
+      arrivals: replies.flatMap((r) => r.arrivals),
+    }
+  }
+
+  // One warm-up round (JIT, first-use paths), not counted; then the timed rounds.
+  await awaitRound((await write(++round, 'write'), round))
+  const fanoutStart = monotonicUs()
+  const latencies: number[] = []
+  const allReached: number[] = []
+  const writeTimes: number[] = []
+  let delivered = 0
+  for (let r = 0; r < options.rounds; r++) {
+    const n = ++round
+    const w = await write(n, 'write')
+    const { reached, arrivals } = await awaitRound(n)
+    delivered += reached
+    writeTimes.push(w.doneAt - w.startedAt)
+    const times = arrivals.filter(Number.isFinite).map((t) => t - w.startedAt)
+    latencies.push(...times)
+    allReached.push(Math.max(...times))
+    await sleep(streams === 1 ? 5 + Math.random() * 10 : 20 + Math.random() * 30)
+  }
+  const fanoutEnd = monotonicUs()
+  const rssAfterRoundsBytes = rss()
+
+  let burst: FanoutRun['burst'] = null
+  if (options.burst > 0) {
+    const countEvents = async (): Promise<number> =>
+      (
+        await Promise.all(
+          clients.map((c) => c.ask<Extract<ClientsReply, { op: 'count' }>>({ op: 'count' })),
+        )
+      ).reduce((sum, r) => sum + r.events, 0)
+    const before = await countEvents()
+    const from = round + 1
+    round += options.burst
+    const w = await write(from, 'burst', options.burst)
+    const last = await awaitRound(round)
+    const eventsDelivered = (await countEvents()) - before
+    const ms = Math.max(...last.arrivals.filter(Number.isFinite)) - w.startedAt
+    delivered += last.reached
+    burst = {
+      writes: options.burst,
+      eventsExpected: options.burst * streams,
+      eventsDelivered,
+      eventsPerSecond: Math.round((eventsDelivered / ms) * 1000),
+      ms: Math.round(ms),
+    }
+  }
+  const expected = streams * (options.rounds + (options.burst > 0 ? 1 : 0))
+  const run: FanoutRun = {
+    target: target.name,
+    streams,
+    rounds: options.rounds,
+    clientProcesses: count,
+    open,
+    latencyMs: stats(latencies),
+    allReachedMs: stats(allReached),
+    writeMs: stats(writeTimes),
+    delivery: { expected, delivered, missing: expected - delivered },
+    memory: {
+      rssBeforeBytes,
+      rssIdleBytes,
+      rssAfterRoundsBytes,
+      rssGrowthPerStreamKiB:
+        streams < 100
+          ? null
+          : Math.round(((rssIdleBytes - rssBeforeBytes) / streams / 1024) * 10) / 10,
+    },
+    burst,
+    loadAverage: loadAverage(),
+    ...(options.profile
+      ? { windowsUs: { connect: [connectStart, connectEnd], fanout: [fanoutStart, fanoutEnd] } }
+      : {}),
+  }
+  log(
+    `${target.name}: ${streams} streams, ${options.rounds} rounds: p50 ${run.latencyMs['p50']} ms, ` +
+      `p99 ${run.latencyMs['p99']} ms; delivered ${delivered}/${expected}` +
+      (burst
+        ? `; burst ${burst.eventsPerSecond} events/s (${burst.eventsDelivered}/${burst.eventsExpected})`
+        : ''),
+  )
+  await Promise.all(clients.map((c) => c.stop({ op: 'close' })))
+  await target.stop()
+  return run
+}

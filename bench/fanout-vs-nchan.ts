@@ -1,0 +1,179 @@
+/**
+ * Fan-out of one record to N SSE streams, our gateway against nginx + nchan in the same
+ * run (issue 12). For each N and each server: a fresh server, separate client processes
+ * holding N streams, one write per round timed from its start (our Repo commit in the
+ * writer process; nchan's publish POST from the same process) to receipt at every
+ * client, resident memory (VmRSS) of the serving process before and after the streams
+ * open, and a short burst of writes for events/s. N = 1 with many rounds is scenario 4
+ * (cross-process single subscriber, embedded store).
+ *
+ *   node --conditions=@fdb-live/source --import tsx bench/fanout-vs-nchan.ts [options]
+ *
+ *   --smoke           a few hundred streams, a few rounds; nchan only if already installed;
+ *                     checks delivery, never timings (CI runs this)
+ *   --sizes 1000,5000 stream counts (default 1000,5000,10000,19000)
+ *   --rounds N        timed writes per size (default 20)
+ *   --workers N       serving processes (nginx worker_processes; the gateway has no
+ *                     --workers yet, so it is skipped when N > 1)
+ *   --no-nchan        the gateway only
+ *   --profile         the gateway only, at 5,000 streams, under `node --cpu-prof`; writes
+ *                     bench/results/profile/ for bench/flamegraph.ts
+ *
+ * Writes bench/results/fanout-vs-nchan.json (smoke: into the temporary directory).
+ * Exits 1 when any event was not delivered to every stream.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runFanout, type FanoutRun } from './fanout-run.js'
+import { startGatewayTarget } from './fanout-gateway-target.js'
+import { ensureNchan, startNchanTarget } from './fanout-nchan-target.js'
+import type { FanoutTarget, TargetName, TargetOptions } from './fanout-target.js'
+import type { WriterReply, WriterRequest } from './fanout-writer.js'
+import { IpcChild } from './ipc-child.js'
+import { fileLimit, loadAverage } from './proc.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const log = (message: string): void => console.error(`[bench:fanout] ${message}`)
+const argv = process.argv.slice(2)
+const flag = (name: string): boolean => argv.includes(name)
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name)
+  return at < 0 ? undefined : argv[at + 1]
+}
+
+const smoke = flag('--smoke')
+const profile = flag('--profile')
+const workers = Number(option('--workers') ?? 1)
+const sizes = profile
+  ? [5000]
+  : (option('--sizes')?.split(',').map(Number) ?? (smoke ? [300] : [1000, 5000, 10_000, 19_000]))
+const rounds = Number(option('--rounds') ?? (smoke ? 5 : 20))
+/** Scenario 4: one stream, many paced writes. */
+const single = { streams: 1, rounds: smoke ? 20 : 200 }
+const burst = smoke ? 5 : 20
+
+async function main(): Promise<number> {
+  const startedAt = Date.now()
+  const loadBefore = loadAverage()
+  const limit = fileLimit(Math.max(...sizes) + 512)
+  log(`load average before: ${loadBefore.join(' ')}; open files: ${limit.how}`)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdb-live-bench-fanout-'))
+  const dataDir = path.join(dir, 'data')
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+  const profileDir = path.join(here, 'results', 'profile')
+  if (profile) fs.rmSync(profileDir, { recursive: true, force: true })
+  const targetOptions: TargetOptions = {
+    workers,
+    fileLimit: limit,
+    dir,
+    ...(profile ? { cpuProfileDir: profileDir } : {}),
+  }
+
+  let nchan: { available: boolean; reason?: string } = { available: false, reason: '--no-nchan' }
+  if (!flag('--no-nchan') && !profile) {
+    const found = smoke ? ensureNchanIfInstalled() : ensureNchan()
+    nchan = found.ok ? { available: true } : { available: false, reason: found.reason }
+    if (!found.ok) log(`nchan SKIPPED: ${found.reason}`)
+  }
+  const starters: Partial<Record<TargetName, () => Promise<FanoutTarget>>> = {
+    gateway: () => startGatewayTarget({ ...targetOptions, dataDir }),
+    ...(nchan.available ? { nchan: () => startNchanTarget(targetOptions) } : {}),
+  }
+  const skipped: Record<string, string> = {}
+  if (workers !== 1) {
+    delete starters.gateway
+    skipped['gateway'] = 'no --workers in the gateway yet (issue 12, item 2)'
+    log(`gateway SKIPPED: ${skipped['gateway']}`)
+  }
+
+  const writer = new IpcChild<WriterRequest, WriterReply>('fanout-writer.ts', [])
+  await writer.ready
+  const runs: FanoutRun[] = []
+  let address = 0
+  const plan = profile
+    ? sizes.map((streams) => ({ streams, rounds }))
+    : [single, ...sizes.map((streams) => ({ streams, rounds }))]
+  for (const { streams, rounds: roundsHere } of plan) {
+    if (streams + 256 > limit.nofile) {
+      log(`${streams} streams SKIPPED: ${limit.how}`)
+      continue
+    }
+    for (const [name, start] of Object.entries(starters)) {
+      const run = await runFanout({
+        name: name as TargetName,
+        start,
+        writer,
+        dataDir,
+        streams,
+        rounds: roundsHere,
+        burst: streams === 1 ? 0 : burst,
+        profile,
+        nextAddress: () => ++address,
+        prefix: limit.prefix,
+        log,
+      })
+      runs.push(run)
+    }
+  }
+  await writer.stop({ op: 'exit' })
+
+  const loadAfter = loadAverage()
+  const cpus = os.cpus()
+  const results = {
+    date: new Date().toISOString(),
+    mode: profile ? 'profile' : smoke ? 'smoke' : 'full',
+    machine: {
+      cpu: cpus[0]?.model ?? 'unknown',
+      cores: cpus.length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()}`,
+      node: process.version,
+    },
+    loadAverage: { before: loadBefore, after: loadAfter },
+    openFiles: limit.how,
+    workers,
+    nchan,
+    skipped,
+    durationS: Math.round((Date.now() - startedAt) / 100) / 10,
+    runs,
+  }
+  const out = smoke
+    ? path.join(os.tmpdir(), 'fdb-live-fanout-smoke.json')
+    : path.join(here, 'results', profile ? 'profile/fanout-profile.json' : 'fanout-vs-nchan.json')
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
+  fs.rmSync(dir, { recursive: true, force: true })
+  printTable(runs)
+  log(`load average after: ${loadAfter.join(' ')}; ${results.durationS} s; wrote ${out}`)
+  const undelivered = runs.filter((run) => run.delivery.missing > 0)
+  for (const run of undelivered)
+    log(
+      `NOT DELIVERED: ${run.target} at ${run.streams} streams missed ${run.delivery.missing} events`,
+    )
+  return undelivered.length === 0 ? 0 : 1
+}
+
+/** The smoke run never installs anything: nchan takes part only when it is there. */
+function ensureNchanIfInstalled(): { ok: true } | { ok: false; reason: string } {
+  return fs.existsSync('/usr/lib/nginx/modules/ngx_nchan_module.so')
+    ? ensureNchan()
+    : { ok: false, reason: 'not installed (the smoke run does not install it)' }
+}
+
+function printTable(runs: FanoutRun[]): void {
+  const fmt = (x: number | null | undefined): string => (x == null ? '—' : String(x))
+  log('target   streams  p50 ms   p99 ms   RSS/stream KiB  events/s  delivered')
+  for (const run of runs) {
+    log(
+      `${run.target.padEnd(8)} ${String(run.streams).padStart(7)}  ${fmt(run.latencyMs['p50']).padStart(7)}  ` +
+        `${fmt(run.latencyMs['p99']).padStart(7)}  ${fmt(run.memory.rssGrowthPerStreamKiB).padStart(14)}  ` +
+        `${fmt(run.burst?.eventsPerSecond).padStart(8)}  ${run.delivery.delivered}/${run.delivery.expected}`,
+    )
+  }
+}
+
+// Ctrl-C or a kill: exit through 'exit', where the servers started here are stopped.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+process.exitCode = await main()
