@@ -15,3 +15,11 @@ export { faultyStoreForTesting } from './faulty-store.js'
 export type { FaultyStoreForTesting } from './faulty-store.js'
 export { startRestartableGatewayForTesting } from './restartable-gateway.js'
 export type { RestartableGatewayForTesting } from './restartable-gateway.js'
+export {
+  forEachStore,
+  storesForTesting,
+  storeEnvForTesting,
+  freshRootForTesting,
+  clusterFileForTesting,
+} from './stores.js'
+export type { StoreTargetForTesting, StoreUnderTest } from './stores.js'

@@ -1,9 +1,11 @@
 /**
- * A separate process that writes to the same data directory as the gateway under test,
- * so that watches fire across processes as they do in production. Commands arrive as JSON
- * lines on stdin; each answer is one JSON line on stdout.
+ * A separate process that writes to the same store as the gateway under test, so that
+ * watches fire across processes as they do in production. Commands arrive as JSON lines
+ * on stdin; each answer is one JSON line on stdout.
  *
- *   node --conditions=@fdb-live/source --import tsx writer-process.ts <dataDir>
+ *   FDB_LIVE_STORE=embedded FDB_LIVE_DATA_DIR=<dir>            (the embedded store)
+ *   FDB_LIVE_STORE=fdb FDB_CLUSTER_FILE=<file> FDB_LIVE_ROOT=<root>  (FoundationDB)
+ *   node --conditions=@fdb-live/source --import tsx writer-process.ts
  */
 import readline from 'node:readline'
 import { createRepo, defineSchema, openStore, toSyncError } from '@fdb-live/core'
@@ -14,10 +16,11 @@ export type WriterCommand =
   /** `count` separate commits of `{ n, pad }` where pad has `padBytes` characters. */
   | { op: 'putMany'; tenant: string; schema: string; id: string; count: number; padBytes: number }
 
-const dataDir = process.argv[2]
-if (dataDir === undefined) throw new Error('usage: writer-process.ts <dataDir>')
-const store = await openStore({ kind: 'embedded', dataDir })
-const repo = createRepo(store)
+const store = await (process.env['FDB_LIVE_STORE'] === 'fdb'
+  ? openStore({ kind: 'fdb' })
+  : openStore({ kind: 'embedded' }))
+const root = process.env['FDB_LIVE_ROOT']
+const repo = createRepo(store, root === undefined ? {} : { root })
 
 async function run(command: WriterCommand): Promise<unknown> {
   const tenant = repo.tenant(command.tenant)

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { storeEnvForTesting, type StoreTargetForTesting } from './stores.js'
 import type { WriterCommand } from './writer-process.js'
 
 /** Runs TypeScript from source in a fresh Node.js process (as `pnpm fdb-live` does). */
@@ -21,10 +22,22 @@ export interface WriterForTesting extends AsyncDisposable {
   close(): Promise<void>
 }
 
-/** Starts `writer-process.ts` on `dataDir` and waits until its store is open. */
-export async function spawnWriterForTesting(dataDir: string): Promise<WriterForTesting> {
+/**
+ * Starts `writer-process.ts` on the same store as a test gateway (`gw.target`, or an
+ * embedded store's data directory) and waits until its store is open.
+ */
+export async function spawnWriterForTesting(
+  store: string | StoreTargetForTesting | { readonly target: StoreTargetForTesting },
+): Promise<WriterForTesting> {
+  const target: StoreTargetForTesting =
+    typeof store === 'string'
+      ? { kind: 'embedded', dataDir: store }
+      : 'target' in store
+        ? store.target
+        : store
   const script = fileURLToPath(new URL('./writer-process.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, [...SOURCE_NODE_ARGS, script, dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [...SOURCE_NODE_ARGS, script], {
+    env: { ...process.env, ...storeEnvForTesting(target) },
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines = readline.createInterface({ input: child.stdout! })
