@@ -81,13 +81,37 @@ forEachStore('the watch hub', (store) => {
       store: store.kind,
       wrapStore: (inner) => (faulty = faultyStoreForTesting(inner)),
     })
-    faulty.failWatches(1, 'too_many_watches')
     using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/r`)
+    await client.waitFor((e) => e.event === 'synced')
+    faulty.failWatches(100, 'too_many_watches') // the budget stays exhausted
+    await using writer = await spawnWriterForTesting(gw)
+    await writer.put('acme', 'quotes', 'r', { text: 'changed' })
     const error = await client.waitFor((e) => e.event === 'error')
     expect(error.data).toMatchObject({ schema: 'quotes', id: 'r', code: 'too_many_watches' })
     await expect
       .poll(async () => (await gw.metrics()).get('fdb_live_gateway_active_watches'))
       .toBe(0)
+  })
+
+  it('keeps a subscription whose re-arm meets too_many_watches for a moment (FoundationDB may report it below the budget): later changes still arrive', async () => {
+    let faulty!: FaultyStoreForTesting
+    await using gw = await startTestGateway({
+      store: store.kind,
+      wrapStore: (inner) => (faulty = faultyStoreForTesting(inner)),
+    })
+    using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/r`)
+    await client.waitFor((e) => e.event === 'synced')
+    faulty.failWatches(2, 'too_many_watches')
+    await using writer = await spawnWriterForTesting(gw)
+    await writer.put('acme', 'quotes', 'r', { text: 'two' })
+    await expect
+      .poll(async () =>
+        (await gw.metrics()).get('fdb_live_gateway_watch_errors_total{code="too_many_watches"}'),
+      )
+      .toBe(2)
+    const v3 = await writer.put('acme', 'quotes', 'r', { text: 'three' })
+    await client.waitFor((e) => e.data['version'] === v3)
+    expect(client.events.filter((e) => e.event === 'error')).toEqual([])
   })
 
   it('retries a first read + watch that fails transiently: the subscriber still gets its value', async () => {

@@ -14,6 +14,8 @@ export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'h
    * root. @default 'embedded'
    */
   store?: StoreKind
+  /** FoundationDB only: this cluster (e.g. a fault-mode test double) instead of the suite's. */
+  clusterFile?: string
   /** Use this data directory (kept afterwards) instead of a fresh temporary one (embedded only). */
   dataDir?: string
   /** The store's watch budget (to provoke `too_many_watches`). @default 10000 */
@@ -47,6 +49,7 @@ export interface TestGateway extends AsyncDisposable {
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const {
     store: kind = 'embedded',
+    clusterFile: givenClusterFile,
     dataDir: givenDir,
     maxWatches,
     wrapStore,
@@ -58,7 +61,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   let store: KvStore
   let cleanup: () => Promise<void>
   if (kind === 'fdb') {
-    const clusterFile = clusterFileForTesting()
+    const clusterFile = givenClusterFile ?? clusterFileForTesting()
     const root = freshRootForTesting()
     target = { kind, clusterFile, root }
     store = await openStore({ kind, clusterFile, ...watchBudget })

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { storeEnvForTesting, type StoreTargetForTesting } from './stores.js'
-import type { WriterCommand } from './writer-process.js'
+import type { LikeTally, WriterCommand } from './writer-process.js'
 
 /** Runs TypeScript from source in a fresh Node.js process (as `pnpm fdb-live` does). */
 export const SOURCE_NODE_ARGS = ['--conditions=@fdb-live/source', '--import', 'tsx']
@@ -19,6 +19,8 @@ export interface WriterForTesting extends AsyncDisposable {
     count: number,
     padBytes?: number,
   ): Promise<string[]>
+  /** `count` like transactions (read likes, write likes + 1) on a record with a `likes` field. */
+  like(tenant: string, schema: string, id: string, count: number): Promise<LikeTally>
   close(): Promise<void>
 }
 
@@ -75,6 +77,7 @@ export async function spawnWriterForTesting(
     putMany: async (tenant, schema, id, count, padBytes = 0) =>
       (await call<{ versions: string[] }>({ op: 'putMany', tenant, schema, id, count, padBytes }))
         .versions,
+    like: (tenant, schema, id, count) => call<LikeTally>({ op: 'like', tenant, schema, id, count }),
     close,
     [Symbol.asyncDispose]: close,
   }
