@@ -48,8 +48,14 @@ const commands = {
         `--outputFile.json=${unitReport}`,
       ),
     )
+    const faultReports = await faultPass()
     await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
-    summarize(unitReport, path.join(root, 'e2e', '.artifacts', 'results.json'), doubleReport)
+    summarize(
+      unitReport,
+      path.join(root, 'e2e', '.artifacts', 'results.json'),
+      doubleReport,
+      faultReports,
+    )
     return 0
   },
   'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
@@ -64,6 +70,52 @@ const commands = {
     await step('bench: plot', ['node', [...SOURCE, 'bench/plot.ts']])
     return 0
   },
+}
+
+/**
+ * Fixed seeds of the fault pass: the FoundationDB suites again, on the libfdb_c test
+ * double with its fault mode on (FDB_DOUBLE_BUGGIFY, test/fdb-double/README.md), every
+ * fault at its default rate but one: a too_many_watches below the limit fails whatever
+ * watch it hits, and a contract test cannot tell that from a bug. The convergence test
+ * (packages/gateway/src/convergence.fdb.test.ts) turns it on again for its own server.
+ */
+const FAULT_SEEDS = ['101', '202']
+const FAULT_KNOBS = 'early_too_many_watches=0'
+
+/**
+ * The second pass of the FoundationDB suites (`*.fdb.test.ts` in every package), once per
+ * seed, each bounded by vitest's test timeouts (about 30 s a seed on 2 cores). Skipped
+ * against a real cluster (FDB_CLUSTER_FILE), whose faults cannot be injected.
+ * @returns the JSON report of each run, for the summary
+ */
+async function faultPass() {
+  if (process.env.FDB_CLUSTER_FILE) {
+    log('FoundationDB suites under faults: skipped — FDB_CLUSTER_FILE names a real cluster')
+    return []
+  }
+  const reports = []
+  for (const seed of FAULT_SEEDS) {
+    const report = path.join(root, 'node_modules', '.cache', `fdb-live-vitest-faults-${seed}.json`)
+    reports.push(report)
+    process.env.FDB_DOUBLE_BUGGIFY = `${seed},${FAULT_KNOBS}`
+    try {
+      await step(
+        `FoundationDB suites under faults (libfdb_c test double, not FoundationDB; FDB_DOUBLE_BUGGIFY=${seed},${FAULT_KNOBS})`,
+        pnpm(
+          'exec',
+          'vitest',
+          'run',
+          'fdb.test',
+          '--reporter=default',
+          '--reporter=json',
+          `--outputFile.json=${report}`,
+        ),
+      )
+    } finally {
+      delete process.env.FDB_DOUBLE_BUGGIFY
+    }
+  }
+  return reports
 }
 
 const main = commands[command]
@@ -154,8 +206,18 @@ function run(cmd, cmdArgs) {
 }
 
 /** One closing line over all runners: `tests: N passed, N failed, N skipped`. */
-function summarize(vitestJson, playwrightJson, doubleJsonl) {
+function summarize(vitestJson, playwrightJson, doubleJsonl, faultJsons) {
   const unit = JSON.parse(readFileSync(vitestJson, 'utf8'))
+  const faults = faultJsons
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')))
+    .reduce(
+      (sum, run) => ({
+        passed: sum.passed + run.numPassedTests,
+        failed: sum.failed + run.numFailedTests,
+        skipped: sum.skipped + run.numPendingTests + run.numTodoTests,
+      }),
+      { passed: 0, failed: 0, skipped: 0 },
+    )
   const e2e = JSON.parse(readFileSync(playwrightJson, 'utf8')).stats
   const double = readFileSync(doubleJsonl, 'utf8')
     .split('\n')
@@ -168,8 +230,15 @@ function summarize(vitestJson, playwrightJson, doubleJsonl) {
   console.log(
     `libfdb_c test double (C, plain + sanitizers): ${double.passed} passed, ${double.failed} failed`,
   )
-  const passed = unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0) + double.passed
-  const failed = unit.numFailedTests + e2e.unexpected + double.failed
-  const skipped = unit.numPendingTests + unit.numTodoTests + e2e.skipped
+  if (faultJsons.length > 0) {
+    console.log(
+      `FoundationDB suites under faults (test double, seeds ${FAULT_SEEDS.join(', ')}): ` +
+        `${faults.passed} passed, ${faults.failed} failed, ${faults.skipped} skipped`,
+    )
+  }
+  const passed =
+    unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0) + double.passed + faults.passed
+  const failed = unit.numFailedTests + e2e.unexpected + double.failed + faults.failed
+  const skipped = unit.numPendingTests + unit.numTodoTests + e2e.skipped + faults.skipped
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 }

@@ -30,7 +30,7 @@ const CLIENTS = 4
  */
 const BUGGIFY =
   `${process.env['FDB_DOUBLE_BUGGIFY'] ?? '7'},spurious_fire=0.2,unknown_landed=0.1,` +
-  'unknown_lost=0.05,inject_conflict=0.05,pause_every_s=2,pause_ms=600'
+  'unknown_lost=0.05,inject_conflict=0.05,early_too_many_watches=0.005,pause_every_s=2,pause_ms=600'
 
 const onDouble = process.env['FDB_LIVE_FDB_TARGET'] === 'double'
 if (!onDouble) {
