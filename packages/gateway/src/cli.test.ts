@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { startFdbDouble, type FdbDouble } from '@fdb-live/fdb-double'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSseForTesting } from './test-support/sse-client.js'
 import {
@@ -194,6 +195,51 @@ forEachStore('fdb-live CLI', (store) => {
       gateway.kill('SIGTERM')
       expect(await exited).toBe(0)
     },
+  )
+
+  it.skipIf(store.kind !== 'fdb' || process.env['FDB_LIVE_FDB_TARGET'] !== 'double')(
+    'starts while its cluster is not up yet, answers health with 503, and serves once the cluster is there (fdb store on the libfdb_c test double only: it starts a server of its own)',
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'fdb-live-cli-later-'))
+      const clusterFile = path.join(dir, 'fdb.cluster')
+      // The cluster file names a socket where no server runs yet: an unreachable cluster.
+      writeFileSync(clusterFile, `fdbdouble:later@${path.join(dir, 'fdb.sock')}\n`)
+      const gateway = startCli([
+        'gateway',
+        '--port',
+        '0',
+        '--store',
+        'fdb',
+        '--cluster-file',
+        clusterFile,
+      ])
+      const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve))
+      let double: FdbDouble | undefined
+      try {
+        const first = (await lines(gateway).next()).value as string
+        const url = /listening on (http:\S+)/.exec(first)![1]!
+        const health = await fetch(`${url}/v1/healthz`)
+        expect(health.status).toBe(503)
+        expect(await health.json()).toMatchObject({
+          store: 'fdb',
+          error: { code: 'store_unavailable' },
+        })
+
+        double = await startFdbDouble({ dir })
+        await expect
+          .poll(async () => (await fetch(`${url}/v1/healthz`)).status, { timeout: 20_000 })
+          .toBe(200)
+        using client = await openSseForTesting(`${url}/v1/tenants/acme/stream?sub=quotes/q`)
+        await client.waitFor((e) => e.event === 'synced', 20_000)
+        gateway.kill('SIGTERM')
+        expect(await exited).toBe(0)
+      } finally {
+        gateway.kill('SIGKILL')
+        await double?.stop()
+        await rm(dir, { recursive: true, force: true })
+      }
+    },
+    60_000,
   )
 
   /** `fdb-live gateway` on a free port with this suite's store; resolves once it listens. */
