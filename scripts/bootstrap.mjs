@@ -81,10 +81,12 @@ const commands = {
  */
 const FAULT_SEEDS = ['101', '202']
 const FAULT_KNOBS = 'early_too_many_watches=0'
+/** Each seed's run takes about 25 s on 2 cores; past this it is stopped and fails. */
+const FAULT_RUN_DEADLINE_MS = 100_000
 
 /**
  * The second pass of the FoundationDB suites (`*.fdb.test.ts` in every package), once per
- * seed, each bounded by vitest's test timeouts (about 30 s a seed on 2 cores). Skipped
+ * seed, each stopped after FAULT_RUN_DEADLINE_MS (so under 3.5 minutes in all). Skipped
  * against a real cluster (FDB_CLUSTER_FILE), whose faults cannot be injected.
  * @returns the JSON report of each run, for the summary
  */
@@ -110,6 +112,7 @@ async function faultPass() {
           '--reporter=json',
           `--outputFile.json=${report}`,
         ),
+        FAULT_RUN_DEADLINE_MS,
       )
     } finally {
       delete process.env.FDB_DOUBLE_BUGGIFY
@@ -172,10 +175,11 @@ function ensureInstalled() {
   }
 }
 
-async function step(name, [cmd, cmdArgs]) {
+/** Runs one step; exits the process if it fails or (with `deadlineMs`) outlives it. */
+async function step(name, [cmd, cmdArgs], deadlineMs) {
   const started = Date.now()
   log(`${name}…`)
-  const code = await run(cmd, cmdArgs)
+  const code = await run(cmd, cmdArgs, deadlineMs)
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   if (code !== 0) {
     console.error(`\x1b[31m✗ fdb-live: ${name} failed\x1b[0m (exit ${code}, ${seconds} s)`)
@@ -184,9 +188,18 @@ async function step(name, [cmd, cmdArgs]) {
   log(`${name} passed (${seconds} s)`)
 }
 
-function run(cmd, cmdArgs) {
+function run(cmd, cmdArgs, deadlineMs) {
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
+    const deadline =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            console.error(
+              `fdb-live: ${cmd} ran past its ${deadlineMs / 1000} s deadline; stopping it`,
+            )
+            child.kill('SIGTERM')
+          }, deadlineMs)
     // Ctrl-C reaches the child through the terminal's process group; wait for it to finish
     // its own shutdown instead of dying first and orphaning it.
     const ignore = () => {}
@@ -198,6 +211,7 @@ function run(cmd, cmdArgs) {
       resolve(127)
     })
     child.on('exit', (code, signal) => {
+      clearTimeout(deadline)
       process.off('SIGINT', ignore)
       process.off('SIGTERM', forward)
       resolve(code ?? (signal ? 1 : 0))
