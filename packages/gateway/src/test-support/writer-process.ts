@@ -5,7 +5,7 @@
  *
  *   FDB_LIVE_STORE=embedded FDB_LIVE_DATA_DIR=<dir>            (the embedded store)
  *   FDB_LIVE_STORE=fdb FDB_CLUSTER_FILE=<file> FDB_LIVE_ROOT=<root>  (FoundationDB)
- *   node --conditions=@fdb-live/source --import tsx writer-process.ts
+ *   node --conditions=@fdb-live/source --import tsx writer-process.ts [<dataDir>]
  */
 import readline from 'node:readline'
 import { createRepo, defineSchema, openStore, toSyncError } from '@fdb-live/core'
@@ -33,9 +33,11 @@ export interface LikeTally {
   attempts: number
 }
 
-const store = await (process.env['FDB_LIVE_STORE'] === 'fdb'
+// A data directory as the argument (the older form) is the embedded store there.
+const dataDir = process.argv[2]
+const store = await (process.env['FDB_LIVE_STORE'] === 'fdb' && dataDir === undefined
   ? openStore({ kind: 'fdb' })
-  : openStore({ kind: 'embedded' }))
+  : openStore({ kind: 'embedded', ...(dataDir === undefined ? {} : { dataDir }) }))
 const root = process.env['FDB_LIVE_ROOT']
 const repo = createRepo(store, root === undefined ? {} : { root })
 
