@@ -48,13 +48,19 @@ const commands = {
         `--outputFile.json=${unitReport}`,
       ),
     )
+    const faultReports = await faultPass()
     // Checks that the fan-out harness runs and delivers every event; it never asserts timings.
     await step('benchmark harness smoke run (no timing assertions)', [
       'node',
       [...SOURCE, 'bench/fanout-vs-nchan.ts', '--smoke'],
     ])
     await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
-    summarize(unitReport, path.join(root, 'e2e', '.artifacts', 'results.json'), doubleReport)
+    summarize(
+      unitReport,
+      path.join(root, 'e2e', '.artifacts', 'results.json'),
+      doubleReport,
+      faultReports,
+    )
     return 0
   },
   'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
@@ -78,6 +84,55 @@ const commands = {
     await step('bench: plot', ['node', [...SOURCE, 'bench/plot.ts']])
     return 0
   },
+}
+
+/**
+ * Fixed seeds of the fault pass: the FoundationDB suites again, on the libfdb_c test
+ * double with its fault mode on (FDB_DOUBLE_BUGGIFY, test/fdb-double/README.md), every
+ * fault at its default rate but one: a too_many_watches below the limit fails whatever
+ * watch it hits, and a contract test cannot tell that from a bug. The convergence test
+ * (packages/gateway/src/convergence.fdb.test.ts) turns it on again for its own server.
+ */
+const FAULT_SEEDS = ['101', '202']
+const FAULT_KNOBS = 'early_too_many_watches=0'
+/** Each seed's run takes about 25 s on 2 cores; past this it is stopped and fails. */
+const FAULT_RUN_DEADLINE_MS = 100_000
+
+/**
+ * The second pass of the FoundationDB suites (`*.fdb.test.ts` in every package), once per
+ * seed, each stopped after FAULT_RUN_DEADLINE_MS (so under 3.5 minutes in all). Skipped
+ * against a real cluster (FDB_CLUSTER_FILE), whose faults cannot be injected.
+ * @returns the JSON report of each run, for the summary
+ */
+async function faultPass() {
+  if (process.env.FDB_CLUSTER_FILE) {
+    log('FoundationDB suites under faults: skipped — FDB_CLUSTER_FILE names a real cluster')
+    return []
+  }
+  const reports = []
+  for (const seed of FAULT_SEEDS) {
+    const report = path.join(root, 'node_modules', '.cache', `fdb-live-vitest-faults-${seed}.json`)
+    reports.push(report)
+    process.env.FDB_DOUBLE_BUGGIFY = `${seed},${FAULT_KNOBS}`
+    try {
+      await step(
+        `FoundationDB suites under faults (libfdb_c test double, not FoundationDB; FDB_DOUBLE_BUGGIFY=${seed},${FAULT_KNOBS})`,
+        pnpm(
+          'exec',
+          'vitest',
+          'run',
+          'fdb.test',
+          '--reporter=default',
+          '--reporter=json',
+          `--outputFile.json=${report}`,
+        ),
+        FAULT_RUN_DEADLINE_MS,
+      )
+    } finally {
+      delete process.env.FDB_DOUBLE_BUGGIFY
+    }
+  }
+  return reports
 }
 
 const main = commands[command]
@@ -134,10 +189,11 @@ function ensureInstalled() {
   }
 }
 
-async function step(name, [cmd, cmdArgs]) {
+/** Runs one step; exits the process if it fails or (with `deadlineMs`) outlives it. */
+async function step(name, [cmd, cmdArgs], deadlineMs) {
   const started = Date.now()
   log(`${name}…`)
-  const code = await run(cmd, cmdArgs)
+  const code = await run(cmd, cmdArgs, deadlineMs)
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   if (code !== 0) {
     console.error(`\x1b[31m✗ fdb-live: ${name} failed\x1b[0m (exit ${code}, ${seconds} s)`)
@@ -146,9 +202,18 @@ async function step(name, [cmd, cmdArgs]) {
   log(`${name} passed (${seconds} s)`)
 }
 
-function run(cmd, cmdArgs) {
+function run(cmd, cmdArgs, deadlineMs) {
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
+    const deadline =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            console.error(
+              `fdb-live: ${cmd} ran past its ${deadlineMs / 1000} s deadline; stopping it`,
+            )
+            child.kill('SIGTERM')
+          }, deadlineMs)
     // Ctrl-C reaches the child through the terminal's process group; wait for it to finish
     // its own shutdown instead of dying first and orphaning it.
     const ignore = () => {}
@@ -160,6 +225,7 @@ function run(cmd, cmdArgs) {
       resolve(127)
     })
     child.on('exit', (code, signal) => {
+      clearTimeout(deadline)
       process.off('SIGINT', ignore)
       process.off('SIGTERM', forward)
       resolve(code ?? (signal ? 1 : 0))
@@ -168,8 +234,18 @@ function run(cmd, cmdArgs) {
 }
 
 /** One closing line over all runners: `tests: N passed, N failed, N skipped`. */
-function summarize(vitestJson, playwrightJson, doubleJsonl) {
+function summarize(vitestJson, playwrightJson, doubleJsonl, faultJsons) {
   const unit = JSON.parse(readFileSync(vitestJson, 'utf8'))
+  const faults = faultJsons
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')))
+    .reduce(
+      (sum, run) => ({
+        passed: sum.passed + run.numPassedTests,
+        failed: sum.failed + run.numFailedTests,
+        skipped: sum.skipped + run.numPendingTests + run.numTodoTests,
+      }),
+      { passed: 0, failed: 0, skipped: 0 },
+    )
   const e2e = JSON.parse(readFileSync(playwrightJson, 'utf8')).stats
   const double = readFileSync(doubleJsonl, 'utf8')
     .split('\n')
@@ -182,8 +258,15 @@ function summarize(vitestJson, playwrightJson, doubleJsonl) {
   console.log(
     `libfdb_c test double (C, plain + sanitizers): ${double.passed} passed, ${double.failed} failed`,
   )
-  const passed = unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0) + double.passed
-  const failed = unit.numFailedTests + e2e.unexpected + double.failed
-  const skipped = unit.numPendingTests + unit.numTodoTests + e2e.skipped
+  if (faultJsons.length > 0) {
+    console.log(
+      `FoundationDB suites under faults (test double, seeds ${FAULT_SEEDS.join(', ')}): ` +
+        `${faults.passed} passed, ${faults.failed} failed, ${faults.skipped} skipped`,
+    )
+  }
+  const passed =
+    unit.numPassedTests + e2e.expected + (e2e.flaky ?? 0) + double.passed + faults.passed
+  const failed = unit.numFailedTests + e2e.unexpected + double.failed + faults.failed
+  const skipped = unit.numPendingTests + unit.numTodoTests + e2e.skipped + faults.skipped
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 }

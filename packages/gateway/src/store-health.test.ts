@@ -9,7 +9,7 @@ const POLLING = 'fdb_live_gateway_store_commit_wakeups_polling'
 describe('store health', () => {
   afterEach(() => vi.restoreAllMocks())
 
-  it('keeps a stream live when the embedded store cannot watch commits.notify, and says so on /metrics', async () => {
+  it('keeps a stream live when the store cannot watch commits.notify, and says so on /metrics (embedded store only: commits.notify)', async () => {
     await using gw = await startTestGateway()
     expect((await gw.metrics()).get(POLLING)).toBe(0)
     // What the kernel answers once the inotify limit is reached.

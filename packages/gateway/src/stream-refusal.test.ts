@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { openSseForTesting } from './test-support/sse-client.js'
 import { startTestGateway } from './test-support/start-test-gateway.js'
+import { forEachStore } from './test-support/stores.js'
 
-describe('refusing a stream for now', () => {
+forEachStore('refusing a stream for now', (store) => {
   it('answers a GET stream during shutdown in the form EventSource retries: 200, retry, an error event, end', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     await gw.running.gateway.close()
     using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/q`)
     await client.ended
@@ -21,7 +22,7 @@ describe('refusing a stream for now', () => {
   })
 
   it('refuses a GET stream in the same retried form, as store_unavailable, whatever keeps the store away', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     await gw.store.close() // the gateway's store is gone: store_closed inside
     using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/q`)
     await client.ended
@@ -32,7 +33,7 @@ describe('refusing a stream for now', () => {
   })
 
   it('answers a POST stream during shutdown with 503 store_unavailable and Retry-After', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     await gw.running.gateway.close()
     const res = await fetch(`${gw.url}/v1/tenants/acme/stream`, {
       method: 'POST',
@@ -45,7 +46,7 @@ describe('refusing a stream for now', () => {
   })
 
   it('gives each stream its own retry hint around retryMs, so browsers dropped together return spread out', async () => {
-    await using gw = await startTestGateway({ retryMs: 2000 })
+    await using gw = await startTestGateway({ store: store.kind, retryMs: 2000 })
     const hints: number[] = []
     for (let i = 0; i < 12; i++) {
       using client = await openSseForTesting(`${gw.url}/v1/tenants/acme/stream`)

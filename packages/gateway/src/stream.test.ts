@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { defineSchema, ZERO_VERSION } from '@fdb-live/core'
 import { openSseForTesting, type SseClientForTesting } from './test-support/sse-client.js'
 import { startTestGateway } from './test-support/start-test-gateway.js'
+import { forEachStore } from './test-support/stores.js'
 import { spawnWriterForTesting } from './test-support/writer.js'
 
 const Quote = defineSchema<{ text: string }>('quotes')
@@ -13,9 +14,9 @@ const stalledCount = (metrics: Map<string, number>): number =>
     .filter(([name]) => name.startsWith('fdb_live_gateway_streams_stalled_total'))
     .reduce((sum, [, n]) => sum + n, 0)
 
-describe('streams', () => {
+forEachStore('streams', (store) => {
   it('sends the initial state, synced, then changes written by another process', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     const { version: v1 } = await gw.repo.tenant('acme').put(Quote, 'q1', { text: 'one' })
     using client = await openSseForTesting(streamUrl(gw.url), {
       body: {
@@ -40,20 +41,20 @@ describe('streams', () => {
     ])
     expect(client.values('quotes', 'q1')[0]!.id).toBe(`quotes/q1@${v1}`)
 
-    await using writer = await spawnWriterForTesting(gw.dataDir)
+    await using writer = await spawnWriterForTesting(gw)
     const v2 = await writer.put('acme', 'quotes', 'q1', { text: 'two' })
     const event = await client.waitFor((e) => e.event === 'value' && e.data['version'] === v2)
     expect(event.data).toEqual({ schema: 'quotes', id: 'q1', version: v2, value: { text: 'two' } })
   })
 
   it('delivers a delete as value: null with a newer version', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     const { version: v1 } = await gw.repo.tenant('acme').put(Quote, 'q1', { text: 'one' })
     using client = await openSseForTesting(streamUrl(gw.url), {
       body: { subscriptions: [{ schema: 'quotes', id: 'q1' }] },
     })
     await synced(client)
-    await using writer = await spawnWriterForTesting(gw.dataDir)
+    await using writer = await spawnWriterForTesting(gw)
     const deleted = await writer.delete('acme', 'quotes', 'q1')
     expect(deleted).not.toBeNull()
     const event = await client.waitFor((e) => e.event === 'value' && e.data['value'] === null)
@@ -62,7 +63,7 @@ describe('streams', () => {
   })
 
   it('serves the GET form with percent-encoded parts for EventSource and curl', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     const tenant = gw.repo.tenant('acme corp')
     const { version } = await tenant.put(Quote, 'a/b@c', { text: 'slashes' })
     const sub = `quotes/${encodeURIComponent('a/b@c')}`
@@ -74,13 +75,13 @@ describe('streams', () => {
   })
 
   it('resumes with since: only the records that changed are sent', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     const tenant = gw.repo.tenant('acme')
     const { version: a1 } = await tenant.put(Quote, 'a', { text: 'a1' })
     const { version: b1 } = await tenant.put(Quote, 'b', { text: 'b1' })
     const { version: c1 } = await tenant.put(Quote, 'c', { text: 'c1' })
     // While "disconnected": b changes, c is deleted, a stays.
-    await using writer = await spawnWriterForTesting(gw.dataDir)
+    await using writer = await spawnWriterForTesting(gw)
     const b2 = await writer.put('acme', 'quotes', 'b', { text: 'b2' })
     const c2 = await writer.delete('acme', 'quotes', 'c')
     using client = await openSseForTesting(
@@ -97,7 +98,7 @@ describe('streams', () => {
   })
 
   it('holds one store watch for two streams on one record, and releases it when both leave', async () => {
-    await using gw = await startTestGateway()
+    await using gw = await startTestGateway({ store: store.kind })
     await gw.repo.tenant('acme').put(Quote, 'q1', { text: 'one' })
     const body = { subscriptions: [{ schema: 'quotes', id: 'q1' }] }
     const first = await openSseForTesting(streamUrl(gw.url), { body })
@@ -108,7 +109,7 @@ describe('streams', () => {
     expect(metrics.get('fdb_live_gateway_open_streams')).toBe(2)
     expect(metrics.get('fdb_live_gateway_subscriptions')).toBe(2)
 
-    await using writer = await spawnWriterForTesting(gw.dataDir)
+    await using writer = await spawnWriterForTesting(gw)
     const v2 = await writer.put('acme', 'quotes', 'q1', { text: 'two' })
     await Promise.all([first, second].map((c) => c.waitFor((e) => e.data['version'] === v2)))
 
@@ -123,8 +124,8 @@ describe('streams', () => {
   })
 
   it('ends a slow reader on the final version with a queue bounded by its subscriptions', async () => {
-    await using gw = await startTestGateway()
-    await using writer = await spawnWriterForTesting(gw.dataDir)
+    await using gw = await startTestGateway({ store: store.kind })
+    await using writer = await spawnWriterForTesting(gw)
     using client = await openSseForTesting(streamUrl(gw.url), {
       body: { subscriptions: [{ schema: 'quotes', id: 'hot' }] },
     })
@@ -153,7 +154,7 @@ describe('streams', () => {
   })
 
   it('ends a stream whose client stopped reading and releases its store watch', async () => {
-    await using gw = await startTestGateway({ stalledStreamTimeoutMs: 200 })
+    await using gw = await startTestGateway({ store: store.kind, stalledStreamTimeoutMs: 200 })
     const tenant = gw.repo.tenant('acme')
     using client = await openSseForTesting(streamUrl(gw.url), {
       body: { subscriptions: [{ schema: 'quotes', id: 'big' }] },
@@ -176,8 +177,8 @@ describe('streams', () => {
   })
 
   it('never sends an older or repeated version for a record', async () => {
-    await using gw = await startTestGateway()
-    await using writer = await spawnWriterForTesting(gw.dataDir)
+    await using gw = await startTestGateway({ store: store.kind })
+    await using writer = await spawnWriterForTesting(gw)
     const streams = await Promise.all(
       [0, 1, 2].map(() =>
         openSseForTesting(streamUrl(gw.url), {
@@ -196,14 +197,14 @@ describe('streams', () => {
   })
 
   it('keeps a stream open with an empty subscription list and heartbeats', async () => {
-    await using gw = await startTestGateway({ heartbeatIntervalMs: 50 })
+    await using gw = await startTestGateway({ store: store.kind, heartbeatIntervalMs: 50 })
     using client = await openSseForTesting(streamUrl(gw.url), { body: { subscriptions: [] } })
     await synced(client)
     await client.until(() => client.comments.includes('hb'))
   })
 
   it('ends every stream when the gateway closes', async () => {
-    const gw = await startTestGateway()
+    const gw = await startTestGateway({ store: store.kind })
     const client = await openSseForTesting(streamUrl(gw.url), {
       body: { subscriptions: [{ schema: 'quotes', id: 'x' }] },
     })

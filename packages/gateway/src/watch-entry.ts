@@ -49,6 +49,8 @@ export interface Entry {
   last: ValueEvent | undefined
   /** Consecutive failures, for the backoff; reset when the watch is armed. */
   failures: number
+  /** Re-arms in a row that met `too_many_watches` (REARM_BUDGET_RETRIES); reset by a fire. */
+  budgetRetries: number
 }
 
 /** The `settle` a phase carries, if any. */

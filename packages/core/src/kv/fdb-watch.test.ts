@@ -38,4 +38,13 @@ describe('FdbKvWatch', () => {
     const error: unknown = await watch.changed.catch((e: unknown) => e)
     expect(isSyncError(error, 'too_many_watches')).toBe(true)
   })
+
+  it('resolves false when its transaction ended with commit_unknown_result: it never became active', async () => {
+    const registry: WatchRegistry = new Set()
+    const native = fakeNativeWatch()
+    const watch = new FdbKvWatch(native, registry)
+    native.settle.reject(Object.assign(new Error('commit_unknown_result'), { code: 1021 }))
+    await expect(watch.changed).resolves.toBe(false)
+    expect(registry.size).toBe(0)
+  })
 })

@@ -3,21 +3,24 @@
  *
  *   created ──(transaction commits)──▶ active ──(key changes)──▶ fired: changed → true
  *      │                                 │
- *      │ transaction fails / retried     │ cancel() or store.close()
+ *      │ transaction fails / retried /   │ cancel() or store.close()
+ *      │ its commit's outcome unknown    │
  *      ▼                                 ▼
  *   changed → false                  changed → false
  *
- *   any other FoundationDB error (1007, 1009, 1021, 1032, 1039…) → changed rejects with
+ *   any other FoundationDB error (1007, 1009, 1032, 1039…) → changed rejects with
  *   a SyncError: re-read, re-arm, back off.
  *
  * The binding already resolves `false` for 1101 operation_cancelled, 1025
- * transaction_cancelled and 1020 not_committed. `cancel()` here also settles `changed`
+ * transaction_cancelled and 1020 not_committed. 1021 commit_unknown_result resolves `false`
+ * here too: FoundationDB ends a transaction's watches with the error of its commit, so the
+ * watch never became active (even when the commit landed): re-read and re-arm, as after 1020. `cancel()` here also settles `changed`
  * at once rather than when the client's network thread gets round to it, so `close()`
  * is deterministic.
  */
 import type { Watch } from 'foundationdb'
 import type { KvWatch } from './store.js'
-import { fdbFailureToSyncError } from './fdb-errors.js'
+import { FDB_ERROR, fdbFailureToSyncError, isFdbError } from './fdb-errors.js'
 
 /** The watches a store has handed out and that have not settled yet. */
 export type WatchRegistry = Set<FdbKvWatch>
@@ -39,6 +42,10 @@ export class FdbKvWatch implements KvWatch {
       native.promise.then(
         (fired) => this.#resolve(fired),
         (error: unknown) => {
+          if (isFdbError(error) && error.code === FDB_ERROR.commit_unknown_result) {
+            this.#resolve(false)
+            return
+          }
           this.#settle(registry)
           reject(fdbFailureToSyncError(error, { operation: 'watch' }))
         },

@@ -58,6 +58,7 @@ export function gatewayCommand(): Command {
     const origins = flags.corsOrigin
     const running = await startGateway({
       store,
+      root: flags.root,
       logger,
       port: flags.port,
       host: flags.host,

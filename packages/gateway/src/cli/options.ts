@@ -8,9 +8,10 @@ export interface StoreFlags {
   clusterFile?: string
   maxWatches?: number
   create?: boolean
+  root: string
 }
 
-/** Adds `--store`, `--data-dir`, `--cluster-file`, `--max-watches` (and their FDB_LIVE_* variables). */
+/** Adds `--store`, `--data-dir`, `--cluster-file`, `--max-watches`, `--root` (and their FDB_LIVE_* variables). */
 export function addStoreOptions(command: Command): Command {
   return command
     .addOption(
@@ -42,6 +43,14 @@ export function addStoreOptions(command: Command): Command {
       )
         .argParser(parseMaxWatches)
         .env('FDB_LIVE_MAX_WATCHES'),
+    )
+    .addOption(
+      new Option(
+        '--root <root>',
+        "the records' key root (docs/data-layout.md): several apps can share one store or cluster",
+      )
+        .default('fdb-live')
+        .env('FDB_LIVE_ROOT'),
     )
 }
 

@@ -27,7 +27,7 @@ export function createProgram(): Command {
   const withRepo: WithRepo = async (flags, body) => {
     const store = await openStoreFromFlags(flags)
     try {
-      await body(createRepo(store))
+      await body(createRepo(store, { root: flags.root }))
     } finally {
       await store.close()
     }

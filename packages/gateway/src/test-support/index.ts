@@ -11,7 +11,16 @@ export { SseClientForTesting, openSseForTesting } from './sse-client.js'
 export type { OpenSseOptions, SseEventForTesting } from './sse-client.js'
 export { spawnWriterForTesting, SOURCE_NODE_ARGS } from './writer.js'
 export type { WriterForTesting } from './writer.js'
+export type { LikeTally } from './writer-process.js'
 export { faultyStoreForTesting } from './faulty-store.js'
 export type { FaultyStoreForTesting } from './faulty-store.js'
 export { startRestartableGatewayForTesting } from './restartable-gateway.js'
 export type { RestartableGatewayForTesting } from './restartable-gateway.js'
+export {
+  forEachStore,
+  storesForTesting,
+  storeEnvForTesting,
+  freshRootForTesting,
+  clusterFileForTesting,
+} from './stores.js'
+export type { StoreTargetForTesting, StoreUnderTest } from './stores.js'

@@ -1,13 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { createRepo, openStore, type KvStore, type Repo } from '@fdb-live/core'
+import { createRepo, openStore, type KvStore, type Repo, type StoreKind } from '@fdb-live/core'
 import { createLogger } from '../logger.js'
 import { startGateway, type RunningGateway, type StartGatewayOptions } from '../server.js'
+import { clusterFileForTesting, freshRootForTesting, type StoreTargetForTesting } from './stores.js'
 
 /** Options for {@link startTestGateway}: any gateway option except the store and port. */
 export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'host'> & {
-  /** Use this data directory (kept afterwards) instead of a fresh temporary one. */
+  /**
+   * Which store: the embedded store in a fresh temporary directory, or FoundationDB (the
+   * cluster of vitest's global setup, usually the libfdb_c test double) under a fresh repo
+   * root. @default 'embedded'
+   */
+  store?: StoreKind
+  /** FoundationDB only: this cluster (e.g. a fault-mode test double) instead of the suite's. */
+  clusterFile?: string
+  /** Use this data directory (kept afterwards) instead of a fresh temporary one (embedded only). */
   dataDir?: string
   /** The store's watch budget (to provoke `too_many_watches`). @default 10000 */
   maxWatches?: number
@@ -17,9 +26,12 @@ export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'h
   wrapRepo?: (repo: Repo) => Repo
 }
 
-/** A gateway on port 0 over a real LMDB store in a temporary directory. */
+/** A gateway on port 0 over a real store: LMDB in a temporary directory, or FoundationDB. */
 export interface TestGateway extends AsyncDisposable {
   readonly url: string
+  /** Where the store is, for other processes: `spawnWriterForTesting(gw)` opens the same. */
+  readonly target: StoreTargetForTesting
+  /** The embedded store's data directory; '' on FoundationDB (use `target`). */
   readonly dataDir: string
   /** The store itself (no injected faults): for the test's own reads and writes. */
   readonly store: KvStore
@@ -35,19 +47,40 @@ export interface TestGateway extends AsyncDisposable {
  * the gateway and the store and removes the temporary data directory.
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { dataDir: givenDir, maxWatches, wrapStore, wrapRepo, ...gatewayOptions } = options
-  // A dot-free leaf: the embedded store treats a path with an extension as a file name.
-  const dataDir =
-    givenDir ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'fdb-live-gw-')), 'data')
-  const store = await openStore({
-    kind: 'embedded',
-    dataDir,
-    create: true,
-    ...(maxWatches === undefined ? {} : { maxWatches }),
-  })
-  const repo = createRepo(store)
+  const {
+    store: kind = 'embedded',
+    clusterFile: givenClusterFile,
+    dataDir: givenDir,
+    maxWatches,
+    wrapStore,
+    wrapRepo,
+    ...gatewayOptions
+  } = options
+  const watchBudget = maxWatches === undefined ? {} : { maxWatches }
+  let target: StoreTargetForTesting
+  let store: KvStore
+  let cleanup: () => Promise<void>
+  if (kind === 'fdb') {
+    const clusterFile = givenClusterFile ?? clusterFileForTesting()
+    const root = freshRootForTesting()
+    target = { kind, clusterFile, root }
+    store = await openStore({ kind, clusterFile, ...watchBudget })
+    cleanup = () => clearRootForTesting(clusterFile, root)
+  } else {
+    // A dot-free leaf: the embedded store treats a path with an extension as a file name.
+    const dataDir =
+      givenDir ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'fdb-live-gw-')), 'data')
+    target = { kind: 'embedded', dataDir }
+    store = await openStore({ kind, dataDir, create: true, ...watchBudget })
+    cleanup = () =>
+      givenDir === undefined
+        ? rm(path.dirname(dataDir), { recursive: true, force: true })
+        : Promise.resolve()
+  }
+  const root = target.kind === 'fdb' ? { root: target.root } : {}
+  const repo = createRepo(store, root)
   const served = wrapStore === undefined ? store : wrapStore(store)
-  const servedRepo = served === store ? repo : createRepo(served)
+  const servedRepo = served === store ? repo : createRepo(served, root)
   const running = await startGateway({
     logger: createLogger(process.env.FDB_LIVE_LOG_LEVEL === undefined ? { level: 'silent' } : {}),
     ...gatewayOptions,
@@ -61,19 +94,35 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     closed ??= (async () => {
       await running.close()
       await store.close()
-      if (givenDir === undefined) await rm(path.dirname(dataDir), { recursive: true, force: true })
+      await cleanup()
     })()
     return closed
   }
   return {
     url: running.url,
-    dataDir,
+    target,
+    dataDir: target.kind === 'embedded' ? target.dataDir : '',
     store,
     repo,
     running,
     metrics: () => fetchMetrics(running.url),
     close,
     [Symbol.asyncDispose]: close,
+  }
+}
+
+/** Clears every key of a test's repo root on the shared cluster (its own connection: the test's store may be closed). */
+async function clearRootForTesting(clusterFile: string, root: string): Promise<void> {
+  const store = await openStore({ kind: 'fdb', clusterFile })
+  try {
+    // The tuple encoding of (root) (docs/data-layout.md): 0x02, UTF-8, 0x00.
+    const start = Buffer.concat([Buffer.of(0x02), Buffer.from(root, 'utf8'), Buffer.of(0x00)])
+    await store.transact((tx) => {
+      tx.clearRange(start, Buffer.concat([start, Buffer.of(0xff)]))
+      return Promise.resolve()
+    })
+  } finally {
+    await store.close()
   }
 }
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { WriterCommand } from './writer-process.js'
+import { storeEnvForTesting, type StoreTargetForTesting } from './stores.js'
+import type { LikeTally, WriterCommand } from './writer-process.js'
 
 /** Runs TypeScript from source in a fresh Node.js process (as `pnpm fdb-live` does). */
 export const SOURCE_NODE_ARGS = ['--conditions=@fdb-live/source', '--import', 'tsx']
@@ -18,13 +19,27 @@ export interface WriterForTesting extends AsyncDisposable {
     count: number,
     padBytes?: number,
   ): Promise<string[]>
+  /** `count` like transactions (read likes, write likes + 1) on a record with a `likes` field. */
+  like(tenant: string, schema: string, id: string, count: number): Promise<LikeTally>
   close(): Promise<void>
 }
 
-/** Starts `writer-process.ts` on `dataDir` and waits until its store is open. */
-export async function spawnWriterForTesting(dataDir: string): Promise<WriterForTesting> {
+/**
+ * Starts `writer-process.ts` on the same store as a test gateway (`gw.target`, or an
+ * embedded store's data directory) and waits until its store is open.
+ */
+export async function spawnWriterForTesting(
+  store: string | StoreTargetForTesting | { readonly target: StoreTargetForTesting },
+): Promise<WriterForTesting> {
+  const target: StoreTargetForTesting =
+    typeof store === 'string'
+      ? { kind: 'embedded', dataDir: store }
+      : 'target' in store
+        ? store.target
+        : store
   const script = fileURLToPath(new URL('./writer-process.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, [...SOURCE_NODE_ARGS, script, dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [...SOURCE_NODE_ARGS, script], {
+    env: { ...process.env, ...storeEnvForTesting(target) },
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines = readline.createInterface({ input: child.stdout! })
@@ -62,6 +77,7 @@ export async function spawnWriterForTesting(dataDir: string): Promise<WriterForT
     putMany: async (tenant, schema, id, count, padBytes = 0) =>
       (await call<{ versions: string[] }>({ op: 'putMany', tenant, schema, id, count, padBytes }))
         .versions,
+    like: (tenant, schema, id, count) => call<LikeTally>({ op: 'like', tenant, schema, id, count }),
     close,
     [Symbol.asyncDispose]: close,
   }
