@@ -121,38 +121,64 @@ fdb_error_t future_wait(FDBFuture *f) {
 	return 0;
 }
 
-/* ---- timers (a short sorted list: transactions' timeouts, retry delays, reconnects) ---- */
+/* ---- timers: a binary min-heap (every transaction with a timeout has one, so thousands
+ * may be pending; a cancelled timer stays in the heap, marked, until it comes up) ---- */
 
 struct timer {
 	double due;
 	void (*fire)(void *p);
 	void *p;
 	int cancelled;
-	timer *next;
 };
-static timer *timers;
+static timer **heap;
+static size_t heap_len, heap_cap;
+
+static void heap_swap(size_t a, size_t b) {
+	timer *t = heap[a];
+	heap[a] = heap[b];
+	heap[b] = t;
+}
 
 timer *timer_add(double due, void (*fire)(void *p), void *p) {
 	timer *t = xcalloc(1, sizeof *t);
-	*t = (timer){due, fire, p, 0, NULL};
-	timer **at = &timers;
-	while (*at && (*at)->due <= due) at = &(*at)->next;
-	t->next = *at;
-	*at = t;
+	*t = (timer){due, fire, p, 0};
+	if (heap_len == heap_cap) {
+		heap_cap = heap_cap ? heap_cap * 2 : 64;
+		heap = xrealloc(heap, sizeof *heap * heap_cap);
+	}
+	size_t i = heap_len++;
+	heap[i] = t;
+	while (i > 0 && heap[(i - 1) / 2]->due > heap[i]->due) {
+		heap_swap(i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
 	network_wake();
 	return t;
 }
 
 void timer_cancel(timer *t) { t->cancelled = 1; }
 
+static timer *heap_pop(void) {
+	timer *top = heap[0];
+	heap[0] = heap[--heap_len];
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < heap_len && heap[l]->due < heap[m]->due) m = l;
+		if (r < heap_len && heap[r]->due < heap[m]->due) m = r;
+		if (m == i) break;
+		heap_swap(i, m);
+		i = m;
+	}
+	return top;
+}
+
 static double run_timers(double now) {
-	while (timers && (timers->cancelled || timers->due <= now)) {
-		timer *t = timers;
-		timers = t->next;
+	while (heap_len && (heap[0]->cancelled || heap[0]->due <= now)) {
+		timer *t = heap_pop();
 		if (!t->cancelled) t->fire(t->p);
 		free(t);
 	}
-	return timers ? timers->due : now + 1;
+	return heap_len ? heap[0]->due : now + 1;
 }
 
 /* ---- requests ---- */
