@@ -18,7 +18,8 @@ export interface GatewayProcessForTesting extends AsyncDisposable {
 }
 
 /**
- * Starts `fdb-live gateway --port 0 …flags` as its own process and resolves once it listens.
+ * Starts `fdb-live gateway …flags` as its own process (on `--port 0` unless `flags` give a
+ * port) and resolves once it listens.
  * The process inherits this one's environment plus `env` (for `--store fdb` on the libfdb_c
  * test double that includes LD_LIBRARY_PATH, which vitest's global setup already set).
  * Disposal kills it (SIGKILL) if it still runs.
@@ -30,7 +31,15 @@ export async function startGatewayProcessForTesting(
   const cli = fileURLToPath(new URL('../cli.ts', import.meta.url))
   const child = spawn(
     process.execPath,
-    [...SOURCE_NODE_ARGS, cli, 'gateway', '--port', '0', '--host', '127.0.0.1', ...flags],
+    [
+      ...SOURCE_NODE_ARGS,
+      cli,
+      'gateway',
+      ...(flags.includes('--port') ? [] : ['--port', '0']),
+      '--host',
+      '127.0.0.1',
+      ...flags,
+    ],
     { env: { ...process.env, FDB_LIVE_LOG_LEVEL: 'warn', ...env }, stdio: 'pipe' },
   )
   const output: string[] = []

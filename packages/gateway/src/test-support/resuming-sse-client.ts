@@ -43,6 +43,7 @@ export class ResumingSseClientForTesting {
   #attempt = 0
   #request: http.ClientRequest | undefined
   #closed = false
+  #lastFailure = 'none'
 
   constructor(options: ResumingSseClientOptions) {
     this.#options = options
@@ -75,7 +76,7 @@ export class ResumingSseClientForTesting {
 
   describe(): string {
     const seen = [...this.seen].map(([key, s]) => `${key}@${s.version}`).join(', ')
-    return `connections ${this.connections}, synced on ${this.synced.join(',') || '-'}, seen: ${seen}`
+    return `attempts ${this.#attempt}, connections ${this.connections}, last failure: ${this.#lastFailure}, synced on ${this.synced.join(',') || '-'}, seen: ${seen}`
   }
 
   close(): void {
@@ -105,9 +106,13 @@ export class ResumingSseClientForTesting {
       retried = true
       setTimeout(() => this.#connect(), delayMs).unref()
     }
-    request.once('error', () => retry(50))
+    request.once('error', (error) => {
+      this.#lastFailure = error.message
+      retry(50)
+    })
     request.once('response', (res) => {
       if (res.statusCode !== 200) {
+        this.#lastFailure = `HTTP ${res.statusCode}`
         res.resume()
         retry(50)
         return
@@ -120,7 +125,13 @@ export class ResumingSseClientForTesting {
       res.on('data', (chunk: string) => parser.feed(chunk))
       // The stream ended (gateway killed, drained, or cut): resume at once, as after any end;
       // a stream that ended before `synced` (a transient refusal) is retried after a pause.
-      res.once('close', () => retry(this.synced.includes(connection) ? 0 : 50))
+      const ended = (): void => {
+        request.destroy()
+        retry(this.synced.includes(connection) ? 0 : 50)
+      }
+      res.once('end', ended)
+      res.once('close', ended)
+      res.once('error', ended)
       this.#notify()
     })
   }
