@@ -41,7 +41,7 @@ export interface NginxForTesting extends AsyncDisposable {
 
 /**
  * Renders docs/deploy/nginx.conf for this test (the two example gateway addresses and the
- * listen port replaced; each must appear exactly once, so an edit to the example that this
+ * listen port replaced; each must appear as often as expected, so an edit to the example that this
  * would no longer test fails loudly) and starts nginx on it in the foreground, with its own
  * prefix, pid and temp directories under a temporary directory. Resolves once it accepts
  * connections.
@@ -56,15 +56,17 @@ export async function startNginxForTesting(options: {
   await mkdir(path.join(dir, 'temp'))
   const port = await freePort()
   let config = await readFile(NGINX_EXAMPLE_CONFIG, 'utf8')
-  for (const [from, to] of [
-    ['server 10.0.0.11:4001 ', `server 127.0.0.1:${options.gateways[0]} `],
-    ['server 10.0.0.12:4001 ', `server 127.0.0.1:${options.gateways[1]} `],
-    ['listen 8080;', `listen 127.0.0.1:${port};`],
+  // Each gateway appears once per upstream block (two blocks), the listen port once.
+  for (const [from, to, times] of [
+    ['server 10.0.0.11:4001 ', `server 127.0.0.1:${options.gateways[0]} `, 2],
+    ['server 10.0.0.12:4001 ', `server 127.0.0.1:${options.gateways[1]} `, 2],
+    ['listen 8080;', `listen 127.0.0.1:${port};`, 1],
   ] as const) {
     const count = config.split(from).length - 1
-    if (count !== 1)
-      throw new Error(`${NGINX_EXAMPLE_CONFIG}: expected "${from}" once, found ${count}`)
-    config = config.replace(from, to)
+    if (count !== times) {
+      throw new Error(`${NGINX_EXAMPLE_CONFIG}: expected "${from}" ${times} times, found ${count}`)
+    }
+    config = config.split(from).join(to)
   }
   await writeFile(path.join(dir, 'fdb-live.conf'), config)
   await writeFile(
