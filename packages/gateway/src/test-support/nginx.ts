@@ -24,7 +24,12 @@ export function ensureNginxForTesting(): NginxAvailability {
     timeout: 600_000,
   })
   const found = result.stdout.trim().split('\n').at(-1)
-  if (result.status === 0 && found) return { path: found }
+  if (result.status === 0 && found) {
+    // Says so when it installed nginx just now.
+    if (result.stderr.trim() !== '')
+      console.log(`ensure-nginx: ${result.stderr.trim().split('\n').at(-1)}`)
+    return { path: found }
+  }
   if (result.status === 3) return { skip: result.stderr.trim() }
   return { failure: `scripts/ensure-nginx.mjs failed (${result.status}):\n${result.stderr}` }
 }
