@@ -37,7 +37,12 @@ export default defineConfig({
           root: 'packages/react-sync',
           environment: 'jsdom',
           testTimeout: 30_000,
-          typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },
+          typecheck: {
+            enabled: true,
+            include: ['src/**/*.test-d.ts'],
+            // Resolves @fdb-live/core to its source: no `pnpm build` needed first.
+            tsconfig: './tsconfig.typecheck.json',
+          },
         },
       },
       {

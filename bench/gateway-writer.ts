@@ -14,7 +14,11 @@ export type WriterReply =
   | { commits: number; ms: number; lastId: string; lastVersion: string }
 
 const now = (): number => performance.timeOrigin + performance.now()
-const store = await openStore({ kind: 'embedded', dataDir: process.argv[2]! })
+// argv: `embedded <dataDir>` or `fdb` (the cluster file comes from FDB_CLUSTER_FILE)
+const store =
+  process.argv[2] === 'fdb'
+    ? await openStore({ kind: 'fdb' })
+    : await openStore({ kind: 'embedded', dataDir: process.argv[3]! })
 const tenant = createRepo(store).tenant('bench')
 const Item = defineSchema<{ n: number }>('items')
 

@@ -11,8 +11,15 @@
  * processes share. Environment: BENCH_WRITES (writes per fan-out size, default 50),
  * BENCH_BURST (commits in the throughput burst, default 5000).
  * Writes bench/results/gateway.json.
+ *
+ *   node --conditions=@fdb-live/source --import tsx bench/gateway.ts --store fdb
+ *
+ * runs the same on the FoundationDB store. Without FDB_CLUSTER_FILE it starts the libfdb_c
+ * TEST DOUBLE (test/fdb-double) and runs itself again with its environment; those numbers
+ * show the binding's and our store's overhead, nothing about FoundationDB's own speed.
+ * Writes bench/results/gateway-fdb-double.json (or gateway-fdb-cluster.json).
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -31,6 +38,22 @@ const BURST = Number(process.env['BENCH_BURST'] ?? 5000)
 const SOURCE = ['--conditions=@fdb-live/source', '--import', 'tsx']
 const now = (): number => performance.timeOrigin + performance.now()
 const log = (message: string): void => console.error(`[bench:gateway] ${message}`)
+const onFdb =
+  process.argv.includes('--store') && process.argv.at(process.argv.indexOf('--store') + 1) === 'fdb'
+const fdbTarget = process.env['FDB_LIVE_FDB_TARGET'] === 'double' ? 'double' : 'cluster'
+
+if (onFdb && !process.env['FDB_CLUSTER_FILE']) {
+  // LD_LIBRARY_PATH only counts when a process starts: run again under the double.
+  const { startFdbDouble } = await import('@fdb-live/fdb-double')
+  const double = await startFdbDouble()
+  log('on the libfdb_c TEST DOUBLE (not FoundationDB): numbers show our overhead only')
+  const run = spawnSync(process.execPath, [...SOURCE, ...process.argv.slice(1)], {
+    env: { ...process.env, ...double.env },
+    stdio: 'inherit',
+  })
+  await double.stop()
+  process.exit(run.status ?? 1)
+}
 
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void
@@ -81,7 +104,9 @@ const spawnSwarm = async (): Promise<Child<SwarmRequest, SwarmReply>> => {
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fdb-live-bench-gw-'))
   const dataDir = path.join(tmp, 'data')
-  const store = await openStore({ kind: 'embedded', dataDir, create: true, maxWatches: 100_000 })
+  const store = onFdb
+    ? await openStore({ kind: 'fdb', maxWatches: 100_000 })
+    : await openStore({ kind: 'embedded', dataDir, create: true, maxWatches: 100_000 })
   const running = await startGateway({ store, port: 0, logger: createLogger({ level: 'warn' }) })
   const { metrics } = running.gateway
   const streamUrl = `${running.url}/v1/tenants/bench/stream`
@@ -91,9 +116,12 @@ async function main(): Promise<void> {
   const waitForIdle = async (): Promise<void> => {
     while ((await gaugeValue(metrics.openStreams)) > 0) await new Promise((r) => setImmediate(r))
   }
-  const writer = new Child<WriterRequest, WriterReply>('gateway-writer.ts', [dataDir])
+  const writer = new Child<WriterRequest, WriterReply>(
+    'gateway-writer.ts',
+    onFdb ? ['fdb'] : ['embedded', dataDir],
+  )
   await writer.ready
-  log(`gateway at ${running.url}, data in ${dataDir}`)
+  log(`gateway at ${running.url}, ${onFdb ? `FoundationDB (${fdbTarget})` : `data in ${dataDir}`}`)
 
   // 1. Idle streams: no subscriptions, only the connection, the writer and the heartbeat.
   const IDLE = 1000
@@ -223,7 +251,11 @@ async function main(): Promise<void> {
       os: `${os.type()} ${os.release()}`,
       node: process.version,
     },
-    store: store.kind,
+    store: onFdb
+      ? fdbTarget === 'double'
+        ? 'fdb on the libfdb_c test double (not FoundationDB: our overhead only)'
+        : `fdb cluster ${process.env['FDB_CLUSTER_FILE']}`
+      : store.kind,
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
     memory: {
       bytesPerIdleStream: Math.round(idleBytes),
@@ -239,11 +271,9 @@ async function main(): Promise<void> {
     throughput,
   }
   fs.mkdirSync(path.join(here, 'results'), { recursive: true })
-  fs.writeFileSync(
-    path.join(here, 'results', 'gateway.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
-  )
-  log('wrote bench/results/gateway.json')
+  const file = onFdb ? `gateway-fdb-${fdbTarget}.json` : 'gateway.json'
+  fs.writeFileSync(path.join(here, 'results', file), `${JSON.stringify(results, null, 2)}\n`)
+  log(`wrote bench/results/${file}`)
 
   await writer.stop({ op: 'exit' })
   await running.close()

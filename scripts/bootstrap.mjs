@@ -57,6 +57,10 @@ const commands = {
   bench: async () => {
     await step('bench: embedded store', ['node', [...SOURCE, 'bench/embedded-store.ts']])
     await step('bench: gateway', ['node', [...SOURCE, 'bench/gateway.ts']])
+    await step('bench: gateway on the libfdb_c test double (our overhead, not FoundationDB)', [
+      'node',
+      [...SOURCE, 'bench/gateway.ts', '--store', 'fdb'],
+    ])
     await step('bench: plot', ['node', [...SOURCE, 'bench/plot.ts']])
     return 0
   },

@@ -5,6 +5,7 @@ const LABELS = {
   live: 'live',
   reconnecting: 'reconnecting…',
   offline: 'offline',
+  error: 'refused by the gateway',
 } as const
 
 /** A small badge in the corner: is this tab receiving the gateway's stream right now? */

@@ -1,6 +1,6 @@
 import type { Version } from '@fdb-live/core'
 import { replaceEqualDeep, type QueryClient, type QueryKey } from '@tanstack/react-query'
-import { isOlder } from './version-order.js'
+import { isOlderEntry } from './version-order.js'
 
 /**
  * What the query cache holds for a record: the value together with its version.
@@ -19,6 +19,11 @@ export interface SyncEntry<T> {
    * version): older than every real version, so any event replaces it.
    */
   readonly version: Version
+  /**
+   * The store epoch `version` belongs to, when the gateway said (docs/protocol.md). An entry
+   * of another epoch than the cached one replaces it whatever the versions.
+   */
+  readonly epoch?: string
 }
 
 // Entries this module made. TanStack also runs `structuralSharing` on *selected* data
@@ -26,8 +31,8 @@ export interface SyncEntry<T> {
 const madeHere = new WeakSet<object>()
 
 /** Creates a cache entry (the only way entries should be made). */
-export function syncEntry<T>(value: T | null, version: Version): SyncEntry<T> {
-  const entry = { value, version }
+export function syncEntry<T>(value: T | null, version: Version, epoch?: string): SyncEntry<T> {
+  const entry = epoch === undefined ? { value, version } : { value, version, epoch }
   madeHere.add(entry)
   return entry
 }
@@ -43,10 +48,10 @@ export function syncEntry<T>(value: T | null, version: Version): SyncEntry<T> {
  */
 export function keepNewer(prev: unknown, next: unknown): unknown {
   if (typeof next === 'object' && next !== null && madeHere.has(next)) {
-    const prevVersion = (prev as Partial<SyncEntry<unknown>> | undefined)?.version
+    const current = prev as Partial<SyncEntry<unknown>> | undefined
     if (
-      typeof prevVersion === 'string' &&
-      isOlder((next as SyncEntry<unknown>).version, prevVersion)
+      typeof current?.version === 'string' &&
+      isOlderEntry(next as SyncEntry<unknown>, current as SyncEntry<unknown>)
     ) {
       return prev
     }
@@ -64,9 +69,9 @@ export function writeEntry<T>(
   entry: SyncEntry<T>,
 ): boolean {
   const current = queryClient.getQueryData<SyncEntry<T>>(queryKey)
-  if (current !== undefined && isOlder(entry.version, current.version)) return false
+  if (isOlderEntry(entry, current)) return false
   // The updater re-checks against the data present at the moment of the write.
-  const made = syncEntry(entry.value, entry.version)
+  const made = syncEntry(entry.value, entry.version, entry.epoch)
   queryClient.setQueryData<SyncEntry<T>>(queryKey, (prev) => keepNewer(prev, made) as SyncEntry<T>)
   return true
 }

@@ -1,40 +1,37 @@
 /**
- * The one stream of a client: opens it, reopens it when the subscription set changes, and
- * reconnects with backoff when it fails.
+ * The one stream of a client: the driver of the reducer in `connection-state.ts`. It turns
+ * fetch outcomes, timers and the browser's online/offline events into events, and after
+ * each transition reconciles the world with the state: starts the request the state asks
+ * for, aborts one the state no longer wants, arms the backoff timer while `waiting`.
  *
- *                       refresh() with records
- *        idle ─────────────────────────────────────────► opening ──── POST …/stream
- *         ▲  ◄──────── refresh() with no records ─────── │   ▲  ▲
- *         │                                              │   │  │ refresh() with other records:
- *         │                              `synced` event  ▼   │  │ abort and reopen (status kept)
- *         │                                             open ┘  │
- *         │             error, end of stream, no bytes  │       │
- *         │             for idleTimeoutMs               ▼       │ delay elapsed
- *         │                                          waiting ───┘ (backoff with jitter)
- *         │   window 'offline' (any state) ──► offline ──► window 'online' ──► opening
- *         └──── close() (any state) ──► closed
- *
- * Public status: `connecting` until the first `synced`, then `live`; `reconnecting` from a
- * failure until the next `synced`; `offline` while the browser says so. Every (re)open reads
- * the subscriptions afresh, so each record's `since` is the newest version the client has:
- * nothing is missed and nothing unchanged is re-sent.
+ * The idle timer runs from the moment a request goes out: a request that never gets
+ * response headers (a black-holed connection, a stuck proxy) fails like a silent stream.
  */
 import { SyncError } from '@fdb-live/core'
 import { backoffDelayMs } from './backoff.js'
-import { errorFromResponse, requestHeaders, tenantUrl, type GatewayHttp } from './gateway-http.js'
+import {
+  initialConnectionState,
+  isActive,
+  transition,
+  type ConnectionEvent,
+  type ConnectionState,
+} from './connection-state.js'
+import type { GatewayHttp } from './gateway-http.js'
 import { subscriptionKey } from './query-key.js'
-import { readEventStream } from './stream-reader.js'
+import { requestStream, StreamRefused } from './stream-request.js'
 import type { KeyEvent, Subscription } from './sync-events.js'
-
-/** The state of a client's connection to the gateway, as shown to users. */
-export type SyncStatus = 'connecting' | 'live' | 'reconnecting' | 'offline'
+import type { SyncStatus } from './sync-status.js'
 
 /** Options for {@link createConnection}. */
 export interface ConnectionOptions {
   http: GatewayHttp
   /** The records to stream, with `since`; read at every (re)open. */
   subscriptions: () => Subscription[]
+  /** The store epoch the client's versions come from, sent with each request. */
+  epoch?: (() => string | undefined) | undefined
   onEvent: (event: KeyEvent) => void
+  /** The stream's `hello`: the store's epoch. Comes before any `value`. */
+  onHello?: ((epoch: string) => void) | undefined
   /** A stream is open for these records (subscription keys); previous errors may be retried. */
   onOpened: (keys: readonly string[]) => void
   /** The stream sent `synced` for these records. */
@@ -45,7 +42,7 @@ export interface ConnectionOptions {
   /** First reconnect delay; the gateway's `retry:` hint when unset, else 1000. */
   reconnectBaseDelayMs: number | undefined
   reconnectMaxDelayMs: number
-  /** A stream with no bytes (not even a heartbeat) for this long is treated as dead. */
+  /** A request or stream with no bytes (not even headers or a heartbeat) for this long is dead. */
   idleTimeoutMs: number
 }
 
@@ -59,159 +56,133 @@ export interface Connection {
   close(): void
 }
 
-type Phase = 'idle' | 'opening' | 'open' | 'waiting' | 'offline' | 'closed'
-
 /** Creates a connection; it stays idle until {@link Connection.refresh} finds records. */
 export function createConnection(options: ConnectionOptions): Connection {
-  let phase: Phase = 'idle'
-  let status: SyncStatus = 'connecting'
-  let lastError: unknown
-  let everSynced = false
-  let generation = 0
-  let attempt = 0
-  let retryHintMs: number | undefined
-  let abort: AbortController | undefined
+  let state: ConnectionState = initialConnectionState
+  let running: { request: number; abort: AbortController } | undefined
   let streamKeys: string[] = []
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   let refreshQueued = false
   let reopenQueued = false
 
-  const setStatus = (next: SyncStatus): void => {
-    if (next === status) return
-    status = next
-    options.onStatus(status, lastError)
+  const dispatch = (event: ConnectionEvent): void => {
+    const prev = state
+    state = transition(prev, event)
+    if (state === prev) return
+    reconcile(prev)
+    if (state.status !== prev.status || state.lastError !== prev.lastError) {
+      options.onStatus(state.status, state.lastError)
+    }
   }
 
-  // Like setStatus, but also reports a new lastError under an unchanged status.
-  const report = (next: SyncStatus): void => {
-    status = next
-    options.onStatus(status, lastError)
+  const reconcile = (prev: ConnectionState): void => {
+    if (running !== undefined && (running.request !== state.request || !isActive(state.phase))) {
+      running.abort.abort()
+      running = undefined
+      clearTimeout(idleTimer)
+    }
+    if (state.phase === 'requesting' && running === undefined) start(state.request)
+    if (state.phase === 'waiting' && prev.phase !== 'waiting') {
+      const delay = backoffDelayMs(state.failures - 1, {
+        baseDelayMs: options.reconnectBaseDelayMs ?? state.retryHintMs ?? 1000,
+        maxDelayMs: options.reconnectMaxDelayMs,
+      })
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined
+        if (options.subscriptions().length === 0) dispatch({ type: 'empty' })
+        else dispatch({ type: 'retryDue' })
+      }, delay)
+    }
+    if (state.phase !== 'waiting' && retryTimer !== undefined) {
+      clearTimeout(retryTimer)
+      retryTimer = undefined
+    }
   }
 
-  const stopStream = (): void => {
-    generation += 1
-    abort?.abort()
-    abort = undefined
-    streamKeys = []
-    if (retryTimer !== undefined) clearTimeout(retryTimer)
-    if (idleTimer !== undefined) clearTimeout(idleTimer)
-    retryTimer = idleTimer = undefined
-  }
-
-  const armIdle = (controller: AbortController): void => {
-    if (idleTimer !== undefined) clearTimeout(idleTimer)
+  const armIdle = (request: number): void => {
+    clearTimeout(idleTimer)
     idleTimer = setTimeout(() => {
-      controller.abort(
-        new SyncError(
-          'store_unavailable',
-          `No data from the gateway for ${options.idleTimeoutMs} ms.`,
-        ),
+      const error = new SyncError(
+        'store_unavailable',
+        `No answer from the gateway for ${options.idleTimeoutMs} ms.`,
       )
+      dispatch({ type: 'failed', request, error })
     }, options.idleTimeoutMs)
   }
 
-  const fail = (error: unknown): void => {
-    stopStream()
-    lastError = error
-    if (isOffline()) {
-      phase = 'offline'
-      report('offline')
-      return
-    }
-    phase = 'waiting'
-    const delay = backoffDelayMs(attempt, {
-      baseDelayMs: options.reconnectBaseDelayMs ?? retryHintMs ?? 1000,
-      maxDelayMs: options.reconnectMaxDelayMs,
-    })
-    attempt += 1
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined
-      open()
-    }, delay)
-    report('reconnecting')
-  }
-
-  const run = async (gen: number, controller: AbortController, subs: Subscription[]) => {
-    try {
-      const response = await options.http.fetch(tenantUrl(options.http, 'stream'), {
-        method: 'POST',
-        headers: await requestHeaders(options.http, {
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-        }),
-        body: JSON.stringify({ subscriptions: subs.map(toWire) }),
-        signal: controller.signal,
-        cache: 'no-store',
-      })
-      if (gen !== generation) return
-      if (!response.ok) throw await errorFromResponse(response)
-      if (response.body === null) throw new SyncError('internal', 'The stream has no body.')
-      armIdle(controller)
-      options.onOpened(streamKeys)
-      await readEventStream(response.body, {
-        onKeyEvent: (event) => {
-          if (gen === generation) options.onEvent(event)
-        },
-        onSynced: () => {
-          if (gen !== generation) return
-          phase = 'open'
-          attempt = 0
-          everSynced = true
-          setStatus('live')
-          options.onSynced(streamKeys)
-        },
-        onRetry: (ms) => {
-          retryHintMs = ms
-        },
-        onActivity: () => {
-          if (gen === generation) armIdle(controller)
-        },
-      })
-      throw new SyncError('store_unavailable', 'The gateway ended the stream.')
-    } catch (error) {
-      if (gen !== generation) return
-      fail(controller.signal.aborted ? (controller.signal.reason as unknown) : error)
-    }
-  }
-
-  const open = (): void => {
+  const start = (request: number): void => {
     const subs = options.subscriptions()
-    if (subs.length === 0) {
-      stopStream()
-      phase = 'idle'
-      setStatus(everSynced ? 'live' : 'connecting')
-      return
-    }
-    stopStream()
-    phase = 'opening'
-    const gen = generation
-    const controller = new AbortController()
-    abort = controller
+    const abort = new AbortController()
+    running = { request, abort }
     streamKeys = subs.map((s) => subscriptionKey(s.schema, s.id))
     options.onOpening?.(subs)
-    void run(gen, controller, subs)
+    armIdle(request)
+    void run(request, abort.signal, subs, streamKeys)
+  }
+
+  const run = async (
+    request: number,
+    signal: AbortSignal,
+    subs: Subscription[],
+    keys: readonly string[],
+  ): Promise<void> => {
+    const isCurrent = (): boolean => state.request === request && isActive(state.phase)
+    try {
+      await requestStream(options.http, { subscriptions: subs, epoch: options.epoch?.() }, signal, {
+        onHeaders: () => {
+          if (!isCurrent()) return
+          armIdle(request)
+          dispatch({ type: 'headers', request })
+          options.onOpened(keys)
+        },
+        onKeyEvent: (event) => {
+          if (isCurrent()) options.onEvent(event)
+        },
+        onHello: (epoch) => {
+          if (isCurrent()) options.onHello?.(epoch)
+        },
+        onSynced: () => {
+          if (!isCurrent()) return
+          dispatch({ type: 'synced', request })
+          options.onSynced(keys)
+        },
+        onRetry: (ms) => dispatch({ type: 'retryHint', ms }),
+        onActivity: () => {
+          if (isCurrent()) armIdle(request)
+        },
+      })
+    } catch (error) {
+      if (!isCurrent()) return
+      if (error instanceof StreamRefused) {
+        dispatch({ type: 'refused', request, error: error.error })
+        // Each record gets the error (the user sees which limit the page hit); the same
+        // request is not sent again until the set of records changes.
+        const { code, message } = error.error
+        for (const { schema, id } of subs)
+          options.onEvent({ type: 'error', schema, id, code, message })
+        return
+      }
+      dispatch({ type: 'failed', request, error })
+      if (isOffline()) dispatch({ type: 'offline' })
+    }
   }
 
   const refreshNow = (reopen: boolean): void => {
-    if (phase === 'closed' || phase === 'waiting' || phase === 'offline') return
     const keys = options.subscriptions().map((s) => subscriptionKey(s.schema, s.id))
-    if (!reopen && phase !== 'idle' && sameKeys(keys, streamKeys)) return
-    if (phase === 'idle' && keys.length === 0) return
-    open()
+    if (keys.length === 0) {
+      if (state.phase !== 'idle') dispatch({ type: 'empty' })
+      return
+    }
+    const sameSet = state.phase !== 'idle' && sameKeys(keys, streamKeys)
+    if (sameSet && !(reopen && isActive(state.phase))) return
+    dispatch({ type: 'open' })
   }
 
-  const onOffline = (): void => {
-    if (phase === 'closed') return
-    stopStream()
-    phase = 'offline'
-    setStatus('offline')
-  }
+  const onOffline = (): void => dispatch({ type: 'offline' })
   const onOnline = (): void => {
-    if (phase !== 'offline') return
-    attempt = 0
-    phase = 'idle'
-    open()
+    dispatch({ type: 'online' })
+    refreshNow(true)
   }
   globalThis.addEventListener?.('offline', onOffline)
   globalThis.addEventListener?.('online', onOnline)
@@ -229,16 +200,15 @@ export function createConnection(options: ConnectionOptions): Connection {
       })
     },
     close() {
-      stopStream()
-      phase = 'closed'
+      dispatch({ type: 'close' })
+      running?.abort.abort()
+      running = undefined
+      clearTimeout(idleTimer)
+      clearTimeout(retryTimer)
       globalThis.removeEventListener?.('offline', onOffline)
       globalThis.removeEventListener?.('online', onOnline)
     },
   }
-}
-
-function toWire(sub: Subscription): Subscription {
-  return sub.since === undefined ? { schema: sub.schema, id: sub.id } : sub
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {

@@ -5,9 +5,9 @@ import type { SyncEntry } from './cache-writer.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient } from './sync-client.js'
 import {
-  startLiveGatewayForTesting,
-  type LiveGatewayForTesting,
-} from './test-support/live-gateway.js'
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
 import { createMemoryLocksForTesting } from './test-support/memory-locks.js'
 import { Quote, quote, type QuoteDoc } from './test-support/quote.js'
 
@@ -20,7 +20,7 @@ interface Tab {
 }
 
 const TENANT = 'acme'
-let gateway: LiveGatewayForTesting
+let gateway: RestartableGatewayForTesting
 let locks: LockManager
 let tabs: Tab[]
 
@@ -63,7 +63,7 @@ const waitFor = (check: () => void | Promise<void>) =>
   vi.waitFor(check, { timeout: 10_000, interval: 20 })
 
 beforeEach(async () => {
-  gateway = await startLiveGatewayForTesting()
+  gateway = await startRestartableGatewayForTesting()
   locks = createMemoryLocksForTesting()
   tabs = []
 })
@@ -149,5 +149,33 @@ describe('cross-tab sharing', () => {
       expect(await gateway.metric('fdb_live_gateway_active_watches')).toBe(1)
     })
     expect(leader.content('a')).toBe('a1')
+  })
+})
+
+describe('cross-tab sharing: failed subscriptions', () => {
+  beforeEach(async () => {
+    await gateway.close()
+    gateway = await startRestartableGatewayForTesting({ maxWatches: 1 })
+  })
+
+  test("a tab that joins a record whose subscription failed on the leader gets the error, not 'live'", async () => {
+    const t = gateway.repo().tenant(TENANT)
+    await t.put(Quote, 'a', quote('a1'))
+    await t.put(Quote, 'x', quote('x1'))
+    const leader = openTab()
+    leader.client.subscribe('quotes', 'a')
+    leader.client.subscribe('quotes', 'x')
+    // The store has one watch: one of the two records fails with too_many_watches.
+    let failedId = ''
+    await waitFor(() => {
+      failedId = ['a', 'x'].find((id) => leader.client.getKeyStatus('quotes', id) === 'error')!
+      expect(failedId).toBeDefined()
+      expect(leader.client.getStatus().status).toBe('live')
+    })
+
+    const follower = openTab()
+    follower.client.subscribe('quotes', failedId)
+    // What the follower's component would show (`syncStatus`): the error, not 'live'.
+    await waitFor(() => expect(follower.client.getKeyStatus('quotes', failedId)).toBe('error'))
   })
 })

@@ -48,15 +48,26 @@ export async function fetchRecord<T>(
   const response = await http.fetch(tenantUrl(http, 'records', schema, id), init)
   if (response.status === 404) {
     const error = await errorFromResponse(response)
-    if (error.code === 'not_found') return syncEntry<T>(null, ZERO_VERSION)
+    if (error.code === 'not_found') return syncEntry<T>(null, ZERO_VERSION, headerEpoch(response))
     throw error
   }
   if (!response.ok) throw await errorFromResponse(response)
-  const body = (await response.json()) as { version?: unknown; value?: T }
+  const body = (await response.json()) as { version?: unknown; value?: T; epoch?: unknown }
   if (!isVersion(body.version) || body.value === undefined) {
     throw new SyncError('internal', `The gateway sent a malformed record for ${schema}/${id}.`)
   }
-  return syncEntry(body.value, body.version)
+  const epoch = isEpoch(body.epoch) ? body.epoch : headerEpoch(response)
+  return syncEntry(body.value, body.version, epoch)
+}
+
+/** A store epoch: 32 lowercase hex characters (docs/protocol.md). */
+export function isEpoch(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{32}$/.test(value)
+}
+
+function headerEpoch(response: Response): string | undefined {
+  const epoch = response.headers.get('fdb-live-epoch')
+  return isEpoch(epoch) ? epoch : undefined
 }
 
 /** Converts a gateway error response (`{ error: { code, message } }`) into a SyncError. */

@@ -13,8 +13,8 @@ export { useSyncStatus } from './use-sync-status.js'
 export { syncQueryOptions } from './sync-query-options.js'
 export type { SyncQueryFn, SyncQueryOptions, UseSyncOneOptions } from './sync-query-options.js'
 
-export { syncQueryKey } from './query-key.js'
-export type { SyncQueryKey } from './query-key.js'
+export { ownSyncQueryKey, syncQueryKey } from './query-key.js'
+export type { AnySyncQueryKey, OwnSyncQueryKey, SyncQueryKey } from './query-key.js'
 
 export { createSyncClient } from './sync-client.js'
 export type {
@@ -24,7 +24,7 @@ export type {
   SyncKeyStatus,
   SyncStatusSnapshot,
 } from './sync-client.js'
-export type { SyncStatus } from './connection.js'
+export type { SyncStatus } from './sync-status.js'
 export type { CrossTabOptions } from './cross-tab.js'
 export type { GetToken } from './gateway-http.js'
 export type { SyncEntry } from './cache-writer.js'

@@ -11,7 +11,11 @@ export interface SyncProviderProps {
   gatewayUrl: string
   /** The tenant whose records the hooks read. */
   tenant: string
-  /** @default the client of the surrounding `<QueryClientProvider>` */
+  /**
+   * The query cache to keep current; mounted by the provider when it is not the surrounding
+   * `<QueryClientProvider>`'s (so focus and reconnect refetches work without one).
+   * @default the client of the surrounding `<QueryClientProvider>`
+   */
   queryClient?: QueryClient | undefined
   /** Returns a bearer token for each request; may change between renders. */
   getToken?: GetToken | undefined
@@ -36,6 +40,14 @@ export function SyncProvider(props: SyncProviderProps): ReactNode {
       '<SyncProvider> needs a QueryClient: pass queryClient, or render it inside <QueryClientProvider>.',
     )
   }
+  // A client given here without a <QueryClientProvider> would never be mounted, so focus and
+  // reconnect refetches would never fire. mount() is reference-counted by TanStack.
+  useEffect(() => {
+    if (queryClient === contextQueryClient) return undefined
+    queryClient.mount()
+    return () => queryClient.unmount()
+  }, [queryClient, contextQueryClient])
+
   // The latest getToken, without recreating the client (and its stream) on every render.
   const tokenRef = useRef(getToken)
   useEffect(() => {

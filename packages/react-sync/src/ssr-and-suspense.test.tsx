@@ -13,17 +13,18 @@ import { hydrateRoot, type Root } from 'react-dom/client'
 import { afterEach, beforeEach, expect, test } from 'vitest'
 import { SyncProvider } from './provider.js'
 import { createSyncClient } from './sync-client.js'
+import { syncQueryKey } from './query-key.js'
 import { syncQueryOptions } from './sync-query-options.js'
 import {
-  startLiveGatewayForTesting,
-  type LiveGatewayForTesting,
-} from './test-support/live-gateway.js'
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
 import { Quote, quote } from './test-support/quote.js'
 import { useSuspenseSyncOne, useSyncOne } from './use-sync-one.js'
 
-let gateway: LiveGatewayForTesting
+let gateway: RestartableGatewayForTesting
 beforeEach(async () => {
-  gateway = await startLiveGatewayForTesting()
+  gateway = await startRestartableGatewayForTesting()
 })
 afterEach(async () => {
   cleanup()
@@ -111,4 +112,41 @@ test('useSuspenseSyncOne suspends until loaded, then follows changes and deletes
   await waitFor(() => expect(screen.getByTestId('s').textContent).toBe('b'))
   await t.delete(Quote, 'q')
   await waitFor(() => expect(screen.getByTestId('s').textContent).toBe('null'))
+})
+
+test('hydrating an older server snapshot over newer live data keeps the newer value, and stays live', async () => {
+  const t = gateway.repo().tenant('acme')
+  const old = await t.put(Quote, 'q', quote('older'))
+  // The server rendered the page at the older version (and later than the client's data).
+  const serverQc = new QueryClient()
+  serverQc.setQueryData(
+    syncQueryKey('acme', Quote, 'q'),
+    { value: quote('older'), version: old.version },
+    { updatedAt: Date.now() + 60_000 },
+  )
+  const snapshot = JSON.parse(JSON.stringify(dehydrate(serverQc))) as DehydratedState
+
+  const qc = new QueryClient()
+  render(
+    <SyncProvider gatewayUrl={gateway.url} tenant="acme" queryClient={qc} crossTab={false}>
+      <View />
+    </SyncProvider>,
+  )
+  const newer = await t.put(Quote, 'q', quote('newer'))
+  await waitFor(() => {
+    expect(screen.getByTestId('q').textContent).toBe('newer')
+    expect(screen.getByTestId('q').dataset['s']).toBe('live')
+  })
+
+  // A route transition hydrates the server's older snapshot (as a HydrationBoundary does).
+  act(() => hydrate(qc, snapshot))
+  await waitFor(() => {
+    expect(qc.getQueryData(syncQueryKey('acme', Quote, 'q'))).toMatchObject({
+      version: newer.version,
+    })
+    expect(screen.getByTestId('q').textContent).toBe('newer')
+  })
+  // Data and `since` agree: the next change still arrives.
+  await t.put(Quote, 'q', quote('newest'))
+  await waitFor(() => expect(screen.getByTestId('q').textContent).toBe('newest'))
 })

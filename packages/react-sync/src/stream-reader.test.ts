@@ -15,6 +15,7 @@ function handlers() {
   return {
     onKeyEvent: vi.fn(),
     onSynced: vi.fn(),
+    onHello: vi.fn(),
     onRetry: vi.fn(),
     onActivity: vi.fn(),
   } satisfies StreamReaderHandlers
@@ -28,6 +29,7 @@ describe('readEventStream', () => {
       'data: {"schema":"quotes","id":"a","version":"00000000000000000001","value":{"n":1}}\n\n'
     const text =
       'retry: 2000\n\n' +
+      'event: hello\ndata: {"epoch":"0123456789abcdef0123456789abcdef"}\n\n' +
       value +
       'event: value\ndata: {"schema":"quotes","id":"gone","version":"00000000000000000002","value":null}\n\n' +
       'event: synced\ndata: {}\n\n: hb\n\n' +
@@ -36,6 +38,7 @@ describe('readEventStream', () => {
     await readEventStream(body([text.slice(0, 37), text.slice(37, 120), text.slice(120)]), h)
 
     expect(h.onRetry).toHaveBeenCalledWith(2000)
+    expect(h.onHello).toHaveBeenCalledWith('0123456789abcdef0123456789abcdef')
     expect(h.onKeyEvent.mock.calls.map(([e]) => e as unknown)).toEqual([
       {
         type: 'value',
@@ -56,5 +59,18 @@ describe('readEventStream', () => {
     await expect(
       readEventStream(body(['event: value\ndata: {"schema":1}\n\n']), h),
     ).rejects.toThrow(/malformed "value" event/)
+  })
+
+  test("an error event without schema and id (a transient refusal) fails the stream with the gateway's error", async () => {
+    const h = handlers()
+    await expect(
+      readEventStream(
+        body([
+          'retry: 1500\n\nevent: error\ndata: {"code":"store_unavailable","message":"shutting down"}\n\n',
+        ]),
+        h,
+      ),
+    ).rejects.toMatchObject({ code: 'store_unavailable', message: 'shutting down' })
+    expect(h.onKeyEvent).not.toHaveBeenCalled()
   })
 })

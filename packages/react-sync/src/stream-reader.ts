@@ -1,11 +1,14 @@
-import { SyncError } from '@fdb-live/core'
+import { SyncError, isSyncErrorCode } from '@fdb-live/core'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { isEpoch } from './gateway-http.js'
 import type { KeyEvent } from './sync-events.js'
 
 /** Callbacks of {@link readEventStream}. */
 export interface StreamReaderHandlers {
   /** A `value` or `error` event for one record. */
   onKeyEvent(event: KeyEvent): void
+  /** `hello`: the store's epoch (docs/protocol.md), before any `value`. */
+  onHello(epoch: string): void
   /** `synced`: every subscription's initial value has been sent (or skipped by `since`). */
   onSynced(): void
   /** The gateway's `retry:` hint, in milliseconds. */
@@ -66,6 +69,12 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
     }
     case 'error': {
       const data = parseData(message)
+      // Without schema and id it concerns the whole stream (a transient refusal, which the
+      // gateway ends the response after): the stream fails with the gateway's error.
+      if (data.schema === undefined && data.id === undefined) {
+        const code = isSyncErrorCode(data.code) ? data.code : 'store_unavailable'
+        throw new SyncError(code, typeof data.message === 'string' ? data.message : code)
+      }
       handlers.onKeyEvent({
         type: 'error',
         schema: requireString(data.schema, message),
@@ -73,6 +82,12 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
         code: requireString(data.code, message),
         message: typeof data.message === 'string' ? data.message : '',
       })
+      return
+    }
+    case 'hello': {
+      const epoch = parseData(message).epoch
+      if (!isEpoch(epoch)) throw malformed(message)
+      handlers.onHello(epoch)
       return
     }
     case 'synced':

@@ -66,4 +66,26 @@ describe('subscription set', () => {
     vi.advanceTimersByTime(5000)
     expect(set.entries()[0]?.refs).toBe(1)
   })
+
+  test('after a report, id changes and linger expiries within the window are reported once', () => {
+    const onChange = vi.fn()
+    const set = createSubscriptionSet({
+      lingerMs: 50,
+      batchDelayMs: 10,
+      batchWindowMs: 250,
+      onChange,
+    })
+    let release = set.add('quotes', 'q0')
+    vi.advanceTimersByTime(10)
+    expect(onChange).toHaveBeenCalledTimes(1)
+    // Four id changes 30 ms apart; each old id lingers 50 ms and then leaves.
+    for (const id of ['q1', 'q2', 'q3', 'q4']) {
+      release()
+      release = set.add('quotes', id)
+      vi.advanceTimersByTime(30)
+    }
+    vi.advanceTimersByTime(500)
+    expect(onChange).toHaveBeenCalledTimes(2)
+    expect(set.entries().map((e) => e.id)).toEqual(['q4'])
+  })
 })

@@ -12,21 +12,29 @@ export interface SubscriptionEntry {
 }
 
 /** Options for {@link createSubscriptionSet}. */
-export interface SubscriptionSetOptions {
+export interface SubscriptionSetOptions<E extends SubscriptionEntry> {
+  /** Makes the set's object for a record joining it (the client's per-record state). */
+  create?: ((entry: SubscriptionEntry) => E) | undefined
   /** How long a record stays after its last reference is released. */
   lingerMs: number
   /** How long to gather changes before reporting them (0: at the end of the current task). */
   batchDelayMs: number
+  /**
+   * After a report, further changes (new records, linger expiries) are gathered until this
+   * much time has passed, so a user paging through records reopens the stream once per
+   * window rather than once per change and once per expiry. @default 0
+   */
+  batchWindowMs?: number | undefined
   /** Called once per batch in which records joined or left the set. */
   onChange: () => void
 }
 
 /** The reference-counted set of records a client keeps live. */
-export interface SubscriptionSet {
+export interface SubscriptionSet<E extends SubscriptionEntry = SubscriptionEntry> {
   /** Adds a reference; returns its release function (idempotent). */
   add(schema: string, id: string, options?: { invalidate?: boolean }): () => void
-  get(key: string): SubscriptionEntry | undefined
-  entries(): SubscriptionEntry[]
+  get(key: string): E | undefined
+  entries(): E[]
   /** Drops everything at once, without reporting a change (the client is closing). */
   clear(): void
 }
@@ -36,18 +44,27 @@ export interface SubscriptionSet {
  * they are reported as one change. Unmount followed by remount (route changes, React
  * StrictMode) is absorbed by the linger and reports nothing.
  */
-export function createSubscriptionSet(options: SubscriptionSetOptions): SubscriptionSet {
-  const entries = new Map<string, SubscriptionEntry>()
+export function createSubscriptionSet<E extends SubscriptionEntry = SubscriptionEntry>(
+  options: SubscriptionSetOptions<E>,
+): SubscriptionSet<E> {
+  const create = options.create ?? ((entry: SubscriptionEntry) => entry as E)
+  const entries = new Map<string, E>()
   const lingering = new Map<string, ReturnType<typeof setTimeout>>()
   let flushTimer: ReturnType<typeof setTimeout> | undefined
+  let lastReportAt = -Infinity
   let generation = 0
 
   const changed = (): void => {
     if (flushTimer !== undefined) return
-    flushTimer = setTimeout(() => {
-      flushTimer = undefined
-      options.onChange()
-    }, options.batchDelayMs)
+    const windowLeft = lastReportAt + (options.batchWindowMs ?? 0) - Date.now()
+    flushTimer = setTimeout(
+      () => {
+        flushTimer = undefined
+        lastReportAt = Date.now()
+        options.onChange()
+      },
+      Math.max(options.batchDelayMs, windowLeft),
+    )
   }
 
   const remove = (key: string): void => {
@@ -63,7 +80,7 @@ export function createSubscriptionSet(options: SubscriptionSetOptions): Subscrip
       const key = subscriptionKey(schema, id)
       let entry = entries.get(key)
       if (entry === undefined) {
-        entry = { key, schema, id, refs: 0, invalidators: 0 }
+        entry = create({ key, schema, id, refs: 0, invalidators: 0 })
         entries.set(key, entry)
         changed()
       }

@@ -6,6 +6,8 @@ export interface Subscription {
   id: string
   /** The version the client already has; the gateway skips the initial value if it is current. */
   since?: Version | undefined
+  /** The store epoch `since` belongs to (between tabs only; a request has one epoch). */
+  epoch?: string | undefined
 }
 
 /** `event: value`: the record's state; `value` is `null` when it does not exist or was deleted. */

@@ -1,4 +1,4 @@
-import type { SyncStatus } from './connection.js'
+import type { SyncStatus } from './sync-status.js'
 import type { KeyEvent, Subscription } from './sync-events.js'
 
 /**
@@ -12,6 +12,10 @@ export interface TransportHost {
   opened: (keys: readonly string[]) => void
   synced: (keys: readonly string[]) => void
   status: (status: SyncStatus, lastError: unknown) => void
+  /** The store epoch the client's versions belong to, sent with each stream request. */
+  epoch: () => string | undefined
+  /** A stream's `hello`: the store's epoch. */
+  hello: (epoch: string) => void
 }
 
 /** A running transport. */

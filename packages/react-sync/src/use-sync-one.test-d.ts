@@ -1,4 +1,5 @@
 import { expectTypeOf, test } from 'vitest'
+import { skipToken } from '@tanstack/react-query'
 import { Quote, type QuoteDoc } from './test-support/quote.js'
 import { syncQueryKey, type SyncQueryKey } from './query-key.js'
 import { useSuspenseSyncOne, useSyncOne } from './use-sync-one.js'
@@ -27,4 +28,11 @@ test('useSuspenseSyncOne data is loaded', () => {
 test('syncQueryKey is the documented tuple', () => {
   expectTypeOf(syncQueryKey('t', Quote, 'q')).toEqualTypeOf<SyncQueryKey>()
   expectTypeOf<SyncQueryKey>().toEqualTypeOf<readonly ['fdb-live', string, string, string]>()
+})
+
+test('enabled may be a function of the query, and queryFn may be skipToken (TanStack v5)', () => {
+  useSyncOne(Quote, 'q', { enabled: (query) => query.state.data?.version !== undefined })
+  useSyncOne(Quote, 'q', { queryFn: skipToken })
+  // @ts-expect-error -- Suspense queries cannot be skipped (as in TanStack)
+  useSuspenseSyncOne(Quote, 'q', { queryFn: skipToken })
 })

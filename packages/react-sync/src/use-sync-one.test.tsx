@@ -1,5 +1,4 @@
 import './test-support/node-typed-arrays.js'
-import { isSyncError } from '@fdb-live/core'
 import { QueryClient } from '@tanstack/react-query'
 import { cleanup, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
@@ -7,49 +6,20 @@ import { SyncProvider } from './provider.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync-client.js'
 import {
-  startLiveGatewayForTesting,
-  type LiveGatewayForTesting,
-} from './test-support/live-gateway.js'
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
+import { QuoteApp, shownForTesting as shown } from './test-support/quote-app.js'
 import { Quote, quote } from './test-support/quote.js'
 import { useSyncOne } from './use-sync-one.js'
-import { useSyncStatus } from './use-sync-status.js'
 
 const TENANT = 'acme'
-let gateway: LiveGatewayForTesting
+let gateway: RestartableGatewayForTesting
 let queryClient: QueryClient
 let client: SyncClient
 
-function QuoteView({ id }: { id: string }) {
-  const { data, status, error, syncStatus } = useSyncOne(Quote, id)
-  const text =
-    status === 'pending'
-      ? 'loading'
-      : status === 'error'
-        ? `error:${isSyncError(error) ? error.code : error.message}`
-        : data === null
-          ? 'null'
-          : data.content
-  return (
-    <p data-testid={`quote-${id}`} data-sync={syncStatus}>
-      {text}
-    </p>
-  )
-}
-
-function Status() {
-  const { status } = useSyncStatus()
-  return <p data-testid="status">{status}</p>
-}
-
 function App({ ids }: { ids: string[] }) {
-  return (
-    <SyncProvider gatewayUrl={gateway.url} tenant={TENANT} client={client}>
-      <Status />
-      {ids.map((id, i) => (
-        <QuoteView key={`${id}-${i}`} id={id} />
-      ))}
-    </SyncProvider>
-  )
+  return <QuoteApp client={client} ids={ids} />
 }
 
 function setup(options: Partial<SyncClientOptions> = {}): void {
@@ -65,11 +35,10 @@ function setup(options: Partial<SyncClientOptions> = {}): void {
   })
 }
 
-const shown = (id: string) => screen.getByTestId(`quote-${id}`).textContent
 const tenant = () => gateway.repo().tenant(TENANT)
 
 beforeEach(async () => {
-  gateway = await startLiveGatewayForTesting()
+  gateway = await startRestartableGatewayForTesting()
   queryClient = new QueryClient()
   setup()
 })
@@ -279,7 +248,7 @@ describe('subscription errors', () => {
     cleanup()
     client.close()
     await gateway.close()
-    gateway = await startLiveGatewayForTesting({ maxWatches: 1 })
+    gateway = await startRestartableGatewayForTesting({ maxWatches: 1 })
     setup()
   })
 

@@ -3,15 +3,22 @@ import {
   useQuery,
   useSuspenseQuery,
   type QueryClient,
+  type SkipToken,
   type UseQueryResult,
   type UseSuspenseQueryResult,
 } from '@tanstack/react-query'
 import { useCallback, useEffect, useSyncExternalStore } from 'react'
 import type { SyncEntry } from './cache-writer.js'
-import { syncQueryKey } from './query-key.js'
+import type { AnySyncQueryKey } from './query-key.js'
 import type { SyncClient, SyncKeyStatus } from './sync-client.js'
 import { useSyncContext } from './sync-context.js'
-import { syncQueryOptions, type UseSyncOneOptions } from './sync-query-options.js'
+import {
+  queryKeyFor,
+  syncQueryOptions,
+  type SyncQueryFn,
+  type SyncQueryOptions,
+  type UseSyncOneOptions,
+} from './sync-query-options.js'
 
 /** What `useSyncOne` adds to the `useQuery` result. */
 export interface SyncFields {
@@ -43,64 +50,81 @@ export function useSyncOne<T>(
 ): UseSyncOneResult<T> {
   const { client, queryClient } = useSyncContext()
   const result = useQuery(syncQueryOptions(client, schema, id, options), queryClient)
-  const fields = useRecordSync(client, queryClient, schema, id, {
-    enabled: options?.enabled !== false,
-    invalidate: options?.queryFn !== undefined,
+  // TanStack resolves `enabled` (a boolean or a function of the query) and `skipToken`.
+  const syncStatus = useRecordSync(client, schema.name, id, {
+    enabled: result.isEnabled,
+    invalidate: typeof options?.queryFn === 'function',
   })
-  return withSyncFields(result, fields)
+  const queryKey = queryKeyFor(client, schema, id, options?.queryFn)
+  return withSyncFields(result, queryClient, queryKey, syncStatus)
 }
 
 /** {@link useSyncOne} for Suspense: suspends until the record is loaded, so `data` is `T | null`. */
 export function useSuspenseSyncOne<T>(
   schema: Schema<T>,
   id: string,
-  options?: Omit<UseSyncOneOptions<T>, 'enabled' | 'placeholderData'>,
+  options?: Omit<UseSyncOneOptions<T>, 'enabled' | 'placeholderData' | 'queryFn'> & {
+    queryFn?: SyncQueryFn<T> | undefined
+  },
 ): UseSuspenseSyncOneResult<T> {
   const { client, queryClient } = useSyncContext()
-  const result = useSuspenseQuery(syncQueryOptions(client, schema, id, options), queryClient)
-  const fields = useRecordSync(client, queryClient, schema, id, {
+  // Without `skipToken` in the options, the query function is never `skipToken`.
+  const queryOptions = syncQueryOptions(client, schema, id, options) as SyncQueryOptions<T> & {
+    queryFn: Exclude<SyncQueryOptions<T>['queryFn'], SkipToken>
+  }
+  const result = useSuspenseQuery(queryOptions, queryClient)
+  const syncStatus = useRecordSync(client, schema.name, id, {
     enabled: true,
-    invalidate: options?.queryFn !== undefined,
+    invalidate: typeof options?.queryFn === 'function',
   })
-  return withSyncFields(result, fields)
+  const queryKey = queryKeyFor(client, schema, id, options?.queryFn)
+  return withSyncFields(result, queryClient, queryKey, syncStatus)
 }
 
+/** Subscribes the record while enabled; returns its sync status, read per record. */
 function useRecordSync(
   client: SyncClient,
-  queryClient: QueryClient,
-  schema: Schema<unknown>,
+  name: string,
   id: string,
   { enabled, invalidate }: { enabled: boolean; invalidate: boolean },
-): SyncFields {
-  const name = schema.name
+): SyncKeyStatus {
   useEffect(
     () => (enabled ? client.subscribe(name, id, { invalidate }) : undefined),
     [client, name, id, enabled, invalidate],
   )
-  const syncStatus = useSyncExternalStore(
-    client.onStatusChange,
+  // Each hook listens to its own record only: a change to one record costs O(1), not O(n).
+  const subscribe = useCallback(
+    (onChange: () => void) => client.onKeyStatusChange(name, id, onChange),
+    [client, name, id],
+  )
+  return useSyncExternalStore(
+    subscribe,
     () => client.getKeyStatus(name, id),
     () => 'connecting' as const,
   )
-  // The version lives next to the value in the cache entry, but `data` is the selected
-  // value; read the version from the entry, re-rendering only when it changes.
-  const subscribeCache = useCallback(
-    (onChange: () => void) => queryClient.getQueryCache().subscribe(onChange),
-    [queryClient],
-  )
-  const readVersion = (): Version | undefined =>
-    queryClient.getQueryData<SyncEntry<unknown>>(syncQueryKey(client.tenant, schema, id))?.version
-  const version = useSyncExternalStore(subscribeCache, readVersion, readVersion)
-  return { version, syncStatus }
 }
 
-// A proxy, not a spread: TanStack tracks which result fields a component reads and
-// re-renders only when those change; spreading would read (and track) all of them.
-function withSyncFields<R extends object>(result: R, fields: SyncFields): R & SyncFields {
+/**
+ * The result with `version` and `syncStatus`. A proxy, not a spread: TanStack tracks which
+ * result fields a component reads and re-renders only when those change; spreading would
+ * read (and track) all of them. `version` lives in the cache entry next to the value
+ * (`data` is the selected value): reading it reads `dataUpdatedAt`, which every write of
+ * the entry changes, so TanStack re-renders a component that shows the version, with no
+ * cache listener per hook.
+ */
+function withSyncFields<R extends object>(
+  result: R,
+  queryClient: QueryClient,
+  queryKey: AnySyncQueryKey,
+  syncStatus: SyncKeyStatus,
+): R & SyncFields {
   return new Proxy(result, {
     get(target, property, receiver) {
-      if (property === 'version') return fields.version
-      if (property === 'syncStatus') return fields.syncStatus
+      if (property === 'syncStatus') return syncStatus
+      if (property === 'version') {
+        Reflect.get(target, 'dataUpdatedAt', receiver)
+        return queryClient.getQueryData<SyncEntry<unknown>>(queryKey)?.version
+      }
       return Reflect.get(target, property, receiver) as unknown
     },
   }) as R & SyncFields

@@ -360,6 +360,75 @@ static void system_keys_need_an_option(void) {
 	fdb_transaction_destroy(tr);
 }
 
+
+static void range_size_estimates_and_split_points(void) {
+	FDBTransaction *tr = tx(db);
+	static uint8_t v[1000];
+	for (int i = 0; i < 50; i++) {
+		char k[32];
+		snprintf(k, sizeof k, "est/%02d", i);
+		fdb_transaction_set(tr, KL(k), v, sizeof v);
+	}
+	CHECK_ERR(commit(tr), 0);
+	fdb_transaction_reset(tr);
+	FDBFuture *f = fdb_transaction_get_estimated_range_size_bytes(tr, KL("est/"), KL("est0"));
+	fdb_future_block_until_ready(f);
+	int64_t bytes = 0;
+	CHECK_ERR(fdb_future_get_int64(f, &bytes), 0);
+	CHECK(bytes >= 50 * 1000 && bytes < 60 * 1000);
+	fdb_future_destroy(f);
+	f = fdb_transaction_get_range_split_points(tr, KL("est/"), KL("est0"), 10000);
+	fdb_future_block_until_ready(f);
+	const FDBKey *keys;
+	int n;
+	CHECK_ERR(fdb_future_get_key_array(f, &keys, &n), 0);
+	/* begin, a split about every 10 KB, end */
+	CHECK(n >= 5 && n <= 8);
+	CHECK(n > 1 && keys[0].key_length == 4 && !memcmp(keys[n - 1].key, "est0", 4));
+	fdb_future_destroy(f);
+	CHECK_ERR(wait_err(fdb_transaction_get_estimated_range_size_bytes(tr, KL("z"), KL("a"))), 2005);
+	fdb_transaction_destroy(tr);
+}
+
+static void cancelled_transaction_refuses_work_until_reset(void) {
+	FDBTransaction *tr = tx(db);
+	fdb_transaction_cancel(tr);
+	int err;
+	free(get_s(tr, "k", 0, &err));
+	CHECK(err == 1025);
+	CHECK_ERR(commit(tr), 1025);
+	fdb_transaction_reset(tr);
+	free(get_s(tr, "k", 0, &err));
+	CHECK(err == 0);
+	fdb_transaction_destroy(tr);
+}
+
+static void reset_restores_database_defaults_but_on_error_keeps_limits(void) {
+	FDBDatabase *d = open_db(srv.cluster);
+	uint8_t limit[8] = {0x00, 0x10}; /* 4,096 bytes */
+	CHECK_ERR(fdb_database_set_option(d, FDB_DB_OPTION_TRANSACTION_SIZE_LIMIT, limit, 8), 0);
+	FDBTransaction *tr = tx(d);
+	static uint8_t big[5000];
+	fdb_transaction_set(tr, KL("def/k"), big, sizeof big);
+	CHECK_ERR(commit(tr), 2101); /* the database's default applies */
+	fdb_transaction_reset(tr);
+	set_int_option(tr, FDB_TR_OPTION_SIZE_LIMIT, 100000);
+	CHECK_ERR(wait_err(fdb_transaction_on_error(tr, 1020)), 0);
+	fdb_transaction_set(tr, KL("def/k"), big, sizeof big);
+	CHECK_ERR(commit(tr), 0); /* on_error kept the transaction's own size limit */
+	fdb_transaction_reset(tr);
+	fdb_transaction_set(tr, KL("def/k"), big, sizeof big);
+	CHECK_ERR(commit(tr), 2101); /* reset went back to the database's default */
+	fdb_transaction_destroy(tr);
+	fdb_database_destroy(d);
+}
+
+static void append_if_fits_leaves_a_full_value_alone(void) {
+	static uint8_t full[99999], out[100000];
+	CHECK(atomic("at/full", full, sizeof full, FDB_MUTATION_TYPE_APPEND_IF_FITS, K("ab"), 2, out) == 99999);
+	CHECK(atomic("at/fits", full, sizeof full, FDB_MUTATION_TYPE_APPEND_IF_FITS, K("a"), 1, out) == 100000);
+}
+
 /* ---- watches ---- */
 
 static FDBFuture *watch_committed(const char *key) {
@@ -739,6 +808,11 @@ int main(int argc, char **argv) {
 	    {"key_selectors_and_ranges", key_selectors_and_ranges},
 	    {"size_limits", size_limits},
 	    {"system_keys_need_an_option", system_keys_need_an_option},
+	    {"range_size_estimates_and_split_points", range_size_estimates_and_split_points},
+	    {"cancelled_transaction_refuses_work_until_reset", cancelled_transaction_refuses_work_until_reset},
+	    {"reset_restores_database_defaults_but_on_error_keeps_limits",
+	     reset_restores_database_defaults_but_on_error_keeps_limits},
+	    {"append_if_fits_leaves_a_full_value_alone", append_if_fits_leaves_a_full_value_alone},
 	    {"watch_fires_after_a_committed_change", watch_fires_after_a_committed_change},
 	    {"watch_does_not_fire_on_the_same_value", watch_does_not_fire_on_the_same_value},
 	    {"watch_is_inactive_until_its_transaction_commits", watch_is_inactive_until_its_transaction_commits},
