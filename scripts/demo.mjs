@@ -140,7 +140,7 @@ for (const part of parts) {
         `Stop what uses it (\`lsof -i :${part.port}\`) or pick another port, e.g. ` +
         `${portVariable(part.name)}=${part.port + 10} pnpm demo`,
     )
-    await fdb?.double?.stop()
+    await stopDouble()
     process.exit(1)
   }
 }
@@ -248,7 +248,7 @@ async function stopAll(signal, exitCode) {
   clearTimeout(timer)
   if (fdb?.double) {
     say('stopping the libfdb_c test double (its data is gone with it)…')
-    await fdb.double.stop()
+    await stopDouble()
   }
   if (signal) say('stopped.')
   process.exit(exitCode)
@@ -345,6 +345,17 @@ async function prepareFdb() {
     label: `the libfdb_c TEST DOUBLE (not FoundationDB), cluster file ${double.clusterFile}`,
     double,
   }
+}
+
+/** Stops the test double this demo started, if any. */
+async function stopDouble() {
+  if (!fdb?.double) return
+  // start.mjs unrefs the server process: once its output pipe closes, nothing else would
+  // keep this process alive until the server's exit, and it would end (with code 0) before
+  // removing the double's folder. Hold the event loop open until stop() is done.
+  const keepAlive = setInterval(() => {}, 1_000)
+  await fdb.double.stop()
+  clearInterval(keepAlive)
 }
 
 function warnDouble() {

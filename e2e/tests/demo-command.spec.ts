@@ -89,7 +89,7 @@ test('pnpm demo --store fdb without FDB_CLUSTER_FILE starts the libfdb_c test do
     expect((await demo.exited).code).toBe(0)
     await expectNothingListening(ports)
     // The double's folder (socket and cluster file) is gone with it.
-    expect(existsSync(path.dirname(clusterFile!))).toBe(false)
+    expect(existsSync(path.dirname(clusterFile!)), demo.output.join('\n')).toBe(false)
   } finally {
     await demo.stop('SIGKILL')
     await rm(dataDir, { recursive: true, force: true })
