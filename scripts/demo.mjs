@@ -7,13 +7,20 @@
 //   api      apps/quote-web/server: Like and the change form; seeds     DEMO_API_PORT     (4002)
 //   web      Vite, serving the page and proxying /api and /v1           DEMO_WEB_PORT     (5173)
 //
-// Data: FDB_LIVE_DATA_DIR (default ./.fdb-live/data). DEMO_HOST (default 127.0.0.1).
-// DEMO_GATEWAY_URL: use a gateway that is already running on the same data instead of
+// The store: `--store embedded|fdb` or FDB_LIVE_STORE (default: embedded).
+//   embedded  data in FDB_LIVE_DATA_DIR (default ./.fdb-live/data).
+//   fdb       the FoundationDB cluster of FDB_LIVE_CLUSTER_FILE or FDB_CLUSTER_FILE; with
+//             neither set, it builds and starts the libfdb_c TEST DOUBLE (test/fdb-double,
+//             NOT FoundationDB: in memory, gone when the demo stops) and says so.
+// Every part (gateway, API server, `pnpm change-quote`) uses the same store.
+// DEMO_HOST (default 127.0.0.1).
+// DEMO_GATEWAY_URL: use a gateway that is already running on the same store instead of
 // starting one (the e2e tests do this, to kill and restart it).
 //
 // Ctrl-C (SIGINT) or SIGTERM stops all of them. If a port is taken or a part fails to
 // start, it says which, stops whatever it started, and exits non-zero.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -30,7 +37,15 @@ const say = (message) => console.log(`${paint('36', '[demo]')} ${message}`)
 const complain = (message) => console.error(`${paint('31', '[demo]')} ${message}`)
 
 const host = process.env.DEMO_HOST ?? '127.0.0.1'
+const storeKind = storeFromArguments()
 const dataDir = path.resolve(process.env.FDB_LIVE_DATA_DIR ?? path.join(root, '.fdb-live', 'data'))
+/** With `--store fdb`: the cluster file, its environment, and the double if we started it. */
+const fdb = storeKind === 'fdb' ? await prepareFdb() : undefined
+/** The store flags of the gateway and the API server. */
+const storeArgs = fdb
+  ? ['--store', 'fdb', '--cluster-file', fdb.clusterFile]
+  : ['--store', 'embedded', '--data-dir', dataDir]
+const storeLabel = fdb ? fdb.label : `the embedded store in ${dataDir}`
 const ports = {
   gateway: port('DEMO_GATEWAY_PORT', 4001),
   api: port('DEMO_API_PORT', 4002),
@@ -59,10 +74,9 @@ const parts = [
             host,
             '--port',
             String(ports.gateway),
-            '--data-dir',
-            dataDir,
+            ...storeArgs,
             // The demo starts on an empty directory the first time.
-            '--create',
+            ...(fdb ? [] : ['--create']),
             '--cors-origin',
             webUrl.replace(/\/$/, ''),
           ],
@@ -81,8 +95,7 @@ const parts = [
       String(ports.api),
       '--host',
       host,
-      '--data-dir',
-      dataDir,
+      ...storeArgs,
       '--seed',
     ],
     cwd: root,
@@ -127,13 +140,14 @@ for (const part of parts) {
         `Stop what uses it (\`lsof -i :${part.port}\`) or pick another port, e.g. ` +
         `${portVariable(part.name)}=${part.port + 10} pnpm demo`,
     )
+    await stopDouble()
     process.exit(1)
   }
 }
 if (externalGateway)
   await waitHealthy({ name: 'gateway', port: ports.gateway, healthUrl: `${gatewayUrl}/v1/healthz` })
 
-say(`starting ${parts.map((p) => `${p.name} (port ${p.port})`).join(', ')}; data in ${dataDir}`)
+say(`starting ${parts.map((p) => `${p.name} (port ${p.port})`).join(', ')}; on ${storeLabel}`)
 try {
   await Promise.all(
     parts.map(async (part) => {
@@ -150,17 +164,19 @@ try {
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n
   ${paint('1', 'My Favorite Quote:')}  ${paint('1;4', webUrl)}
 
-  gateway:   ${gatewayUrl}${externalGateway ? ' (already running)' : ''}   data: ${dataDir}
+  gateway:   ${gatewayUrl}${externalGateway ? ' (already running)' : ''}
   API:       ${apiUrl}
+  store:     ${storeLabel}
   Change the quote from another terminal:
-    pnpm change-quote "Captain America" "I can do this all day."
+    ${fdb ? `FDB_LIVE_STORE=fdb FDB_CLUSTER_FILE=${fdb.clusterFile} ` : ''}pnpm change-quote "Captain America" "I can do this all day."
   Stop: Ctrl-C
 `)
+if (fdb?.double) warnDouble()
 
 function start(part) {
   const child = spawn(process.execPath, part.args, {
     cwd: part.cwd,
-    env: { ...process.env, FDB_LIVE_DATA_DIR: dataDir, ...part.env },
+    env: { ...process.env, FDB_LIVE_DATA_DIR: dataDir, ...fdb?.env, ...part.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that stopping it also stops anything it started.
     detached: true,
@@ -230,6 +246,10 @@ async function stopAll(signal, exitCode) {
   }, STOP_TIMEOUT_MS)
   await Promise.all(exits)
   clearTimeout(timer)
+  if (fdb?.double) {
+    say('stopping the libfdb_c test double (its data is gone with it)…')
+    await stopDouble()
+  }
   if (signal) say('stopped.')
   process.exit(exitCode)
 }
@@ -265,4 +285,100 @@ function port(variable, fallback) {
 
 function portVariable(name) {
   return { gateway: 'DEMO_GATEWAY_PORT', api: 'DEMO_API_PORT', web: 'DEMO_WEB_PORT' }[name]
+}
+
+/** `--store fdb` / `--store=fdb`, else FDB_LIVE_STORE, else the embedded store. */
+function storeFromArguments() {
+  const args = process.argv.slice(2)
+  const index = args.findIndex((arg) => arg === '--store' || arg.startsWith('--store='))
+  const given =
+    index === -1
+      ? process.env.FDB_LIVE_STORE || 'embedded'
+      : args[index] === '--store'
+        ? args[index + 1]
+        : args[index].slice('--store='.length)
+  if (given === 'embedded' || given === 'fdb') return given
+  complain(`--store (or FDB_LIVE_STORE) must be "embedded" or "fdb", got ${JSON.stringify(given)}.`)
+  process.exit(2)
+}
+
+/**
+ * The FoundationDB cluster the demo runs on: FDB_LIVE_CLUSTER_FILE or FDB_CLUSTER_FILE, or
+ * else a libfdb_c test double started here. Its `env` goes to every part, so that they all
+ * load the same libfdb_c (LD_LIBRARY_PATH is read when a process starts) and use the same
+ * cluster.
+ */
+async function prepareFdb() {
+  const given = process.env.FDB_LIVE_CLUSTER_FILE || process.env.FDB_CLUSTER_FILE
+  const doubleModule = () => import('@fdb-live/fdb-double')
+  if (given) {
+    const clusterFile = path.resolve(given)
+    if (!isDoubleClusterFile(clusterFile)) {
+      return {
+        clusterFile,
+        env: { FDB_LIVE_STORE: 'fdb', FDB_CLUSTER_FILE: clusterFile },
+        label: `the FoundationDB cluster in ${clusterFile}`,
+      }
+    }
+    const { libraryPath } = await doubleModule()
+    return {
+      clusterFile,
+      env: {
+        FDB_LIVE_STORE: 'fdb',
+        FDB_CLUSTER_FILE: clusterFile,
+        LD_LIBRARY_PATH: libraryPath(process.env.LD_LIBRARY_PATH),
+      },
+      label: `the libfdb_c TEST DOUBLE (not FoundationDB) in ${clusterFile}`,
+    }
+  }
+  warnDouble()
+  let double
+  try {
+    double = await (await doubleModule()).startFdbDouble()
+  } catch (error) {
+    complain(error instanceof Error ? error.message : String(error))
+    process.exit(1)
+  }
+  return {
+    clusterFile: double.clusterFile,
+    env: { FDB_LIVE_STORE: 'fdb', ...double.env },
+    label: `the libfdb_c TEST DOUBLE (not FoundationDB), cluster file ${double.clusterFile}`,
+    double,
+  }
+}
+
+/** Stops the test double this demo started, if any. */
+async function stopDouble() {
+  if (!fdb?.double) return
+  // start.mjs unrefs the server process: once its output pipe closes, nothing else would
+  // keep this process alive until the server's exit, and it would end (with code 0) before
+  // removing the double's folder. Hold the event loop open until stop() is done.
+  const keepAlive = setInterval(() => {}, 1_000)
+  await fdb.double.stop()
+  clearInterval(keepAlive)
+}
+
+function warnDouble() {
+  const line = '!'.repeat(78)
+  console.error(
+    paint(
+      '1;33',
+      `${line}
+!! --store fdb without FDB_CLUSTER_FILE: this demo runs on the libfdb_c TEST DOUBLE
+!! (test/fdb-double), NOT on FoundationDB. The real \`foundationdb\` binding talks to a
+!! stand-in written for this repository's tests; its data lives in memory and is gone
+!! when the demo stops, and nothing you see says anything about FoundationDB itself.
+!! For a real cluster: FDB_CLUSTER_FILE=/path/to/fdb.cluster pnpm demo --store fdb
+${line}`,
+    ),
+  )
+}
+
+/** The double writes `fdbdouble:<id>@<socket>`; FoundationDB's own files never start so. */
+function isDoubleClusterFile(file) {
+  try {
+    return readFileSync(file, 'utf8').startsWith('fdbdouble:')
+  } catch {
+    return false
+  }
 }

@@ -1,15 +1,25 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { startFdbDouble } from '@fdb-live/fdb-double'
 import { SOURCE_FLAGS, freePort, runNode, startNode, waitForOk } from './processes.js'
 import type { ManagedProcess } from './processes.js'
 
 /**
+ * The store a demo stack runs on: `embedded` (LMDB in a temporary directory), or `fdb`: the
+ * real `foundationdb` binding on the libfdb_c TEST DOUBLE (test/fdb-double, not FoundationDB),
+ * a fresh server per stack.
+ */
+export type DemoStore = 'embedded' | 'fdb'
+
+/**
  * The demo as the tests run it: `scripts/demo.mjs` (API server + Vite) on free ports and a
- * temporary data directory, with the gateway started here rather than by demo.mjs
- * (DEMO_GATEWAY_URL), so that a test can `kill -9` it and start it again.
+ * temporary data directory (or a test double's cluster), with the gateway started here
+ * rather than by demo.mjs (DEMO_GATEWAY_URL), so that a test can `kill -9` it and start it
+ * again. Every process (gateway, API server, change-quote) gets the same store.
  */
 export interface DemoStack {
+  readonly store: DemoStore
   readonly webUrl: string
   readonly gatewayUrl: string
   readonly dataDir: string
@@ -30,12 +40,21 @@ export interface DemoStack {
   stop(): Promise<void>
 }
 
-export async function startDemoStack(): Promise<DemoStack> {
+export async function startDemoStack(store: DemoStore = 'embedded'): Promise<DemoStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'fdb-live-e2e-'))
   const [gatewayPort, apiPort, webPort] = [await freePort(), await freePort(), await freePort()]
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
   const webUrl = `http://127.0.0.1:${webPort}/`
-  const env = { FDB_LIVE_DATA_DIR: dataDir }
+  const double = store === 'fdb' ? await startFdbDouble() : undefined
+  // FDB_CLUSTER_FILE and LD_LIBRARY_PATH (read when a process starts) for every process.
+  const env: Record<string, string> =
+    double === undefined
+      ? { FDB_LIVE_DATA_DIR: dataDir, FDB_LIVE_STORE: 'embedded' }
+      : { FDB_LIVE_DATA_DIR: dataDir, FDB_LIVE_STORE: 'fdb', ...double.env }
+  const storeArgs =
+    double === undefined
+      ? ['--store', 'embedded', '--data-dir', dataDir, '--create']
+      : ['--store', 'fdb', '--cluster-file', double.clusterFile]
   const sink: string[] = []
   let gateway: ManagedProcess | undefined
 
@@ -48,9 +67,7 @@ export async function startDemoStack(): Promise<DemoStack> {
         'gateway',
         '--port',
         String(gatewayPort),
-        '--data-dir',
-        dataDir,
-        '--create',
+        ...storeArgs,
         '--cors-origin',
         webUrl.replace(/\/$/, ''),
       ],
@@ -78,10 +95,12 @@ export async function startDemoStack(): Promise<DemoStack> {
     await demo.waitForLine(/\[demo\] ready in/)
   } catch (error) {
     await gateway?.stop()
+    await double?.stop()
     throw error
   }
 
   return {
+    store,
     webUrl,
     gatewayUrl,
     dataDir,
@@ -110,6 +129,7 @@ export async function startDemoStack(): Promise<DemoStack> {
     async stop() {
       await demo.stop('SIGTERM')
       await gateway?.stop('SIGTERM')
+      await double?.stop()
       await rm(dataDir, { recursive: true, force: true })
     },
   }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { test as base, expect } from '@playwright/test'
 import type { Locator, Page } from '@playwright/test'
 import { startDemoStack } from './demo-stack.js'
-import type { DemoStack } from './demo-stack.js'
+import type { DemoStack, DemoStore } from './demo-stack.js'
 
 /** One tab of the demo, with locators for what the tests read and click. */
 export interface QuotePage {
@@ -20,14 +20,19 @@ interface TestFixtures {
 }
 
 interface WorkerFixtures {
+  /** The store the worker's demo stack runs on: `test.use({ store: 'fdb' })`. */
+  store: DemoStore
   stack: DemoStack
 }
 
+/** What a test of quote-sync.spec.ts receives (a subset of Playwright's arguments). */
+export type QuoteTestArgs = TestFixtures & WorkerFixtures
+
 export const test = base.extend<TestFixtures, WorkerFixtures>({
+  store: ['embedded', { option: true, scope: 'worker' }],
   stack: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright needs the destructuring.
-    async ({}, use) => {
-      const stack = await startDemoStack()
+    async ({ store }, use) => {
+      const stack = await startDemoStack(store)
       await use(stack)
       await stack.stop()
     },

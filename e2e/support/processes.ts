@@ -27,10 +27,17 @@ export interface ManagedProcess {
 export function startNode(
   name: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; sink?: string[] } = {},
+  options: {
+    env?: Record<string, string>
+    /** Variables of this process that the child must not inherit. */
+    unsetEnv?: string[]
+    cwd?: string
+    sink?: string[]
+  } = {},
 ): ManagedProcess {
   // Plain output: Playwright sets FORCE_COLOR for its workers, which Node would warn about.
   const { FORCE_COLOR: _forceColor, ...inherited } = process.env
+  for (const name of options.unsetEnv ?? []) delete inherited[name]
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...inherited, NO_COLOR: '1', ...options.env },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import net from 'node:net'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -52,6 +53,43 @@ test('the demo starts the gateway, the API server and Vite; Ctrl-C stops all of 
     await demo.stop('SIGINT')
     expect((await demo.exited).code).toBe(0)
     await expectNothingListening(ports)
+  } finally {
+    await demo.stop('SIGKILL')
+    await rm(dataDir, { recursive: true, force: true })
+  }
+})
+
+test('pnpm demo --store fdb without FDB_CLUSTER_FILE starts the libfdb_c test double itself, says so, serves from it, and Ctrl-C stops it too', async () => {
+  const { dataDir, ports, env } = await demoEnv()
+  // No cluster file anywhere: the demo must start a double of its own.
+  const demo = startNode('demo', ['scripts/demo.mjs', '--store', 'fdb'], {
+    // The flag wins over the variable.
+    env: { ...env, FDB_LIVE_STORE: 'embedded' },
+    unsetEnv: ['FDB_CLUSTER_FILE', 'FDB_LIVE_CLUSTER_FILE'],
+  })
+  try {
+    await demo.waitForLine(/\[demo\] ready in/)
+    const output = demo.output.join('\n')
+    expect(output).toContain('this demo runs on the libfdb_c TEST DOUBLE')
+    expect(output).toContain('NOT on FoundationDB')
+    const clusterFile =
+      /store: {5}the libfdb_c TEST DOUBLE \(not FoundationDB\), cluster file (\S+)/.exec(
+        output,
+      )?.[1]
+    expect(clusterFile).toBeDefined()
+
+    const health = await fetch(`http://127.0.0.1:${ports.gateway}/v1/healthz`)
+    expect(await health.json()).toEqual({ ok: true, store: 'fdb' })
+    const record = await fetch(
+      `http://127.0.0.1:${ports.web}/v1/tenants/experiment-with-watches-in-liveview/records/quotes/my-favorite-quote`,
+    )
+    expect(await record.json()).toMatchObject({ value: { author: 'Philippe Verdoux', likes: 0 } })
+
+    await demo.stop('SIGINT')
+    expect((await demo.exited).code).toBe(0)
+    await expectNothingListening(ports)
+    // The double's folder (socket and cluster file) is gone with it.
+    expect(existsSync(path.dirname(clusterFile!)), demo.output.join('\n')).toBe(false)
   } finally {
     await demo.stop('SIGKILL')
     await rm(dataDir, { recursive: true, force: true })

@@ -1,19 +1,22 @@
 /**
  * `pnpm change-quote "Captain America" "I can do this all day."`: the seed's
- * `ChangeFavoriteQuote.to/3` as a separate writer process. It writes straight to the data
- * directory through `@fdb-live/core` (not through the API server), and every open page
- * updates because the gateway's watch fires.
+ * `ChangeFavoriteQuote.to/3` as a separate writer process. It writes straight to the store
+ * through `@fdb-live/core` (not through the API server): the data directory, or with
+ * `--store fdb` (or `FDB_LIVE_STORE=fdb`) the FoundationDB cluster of `--cluster-file` /
+ * `FDB_CLUSTER_FILE`. Every open page updates because the gateway's watch fires.
  */
 import { parseArgs } from 'node:util'
-import { createRepo, isSyncError, openStore } from '@fdb-live/core'
+import { createRepo, isSyncError } from '@fdb-live/core'
 import { QUOTE_TENANT, changeFavoriteQuote } from '../src/quote-schema.js'
+import { DEMO_STORE_OPTIONS, openDemoStore } from './demo-store.js'
 import { parseQuoteInput } from './quote-input.js'
 
-const USAGE = 'Usage: pnpm change-quote "<author>" "<content>" [--data-dir DIR]'
+const USAGE =
+  'Usage: pnpm change-quote "<author>" "<content>" [--store embedded|fdb] [--data-dir DIR] [--cluster-file FILE]'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { ...DEMO_STORE_OPTIONS, help: { type: 'boolean', short: 'h' } },
 })
 if (values.help === true) {
   console.log(USAGE)
@@ -28,9 +31,10 @@ if (positionals.length !== 2) {
 
 try {
   const input = parseQuoteInput({ author: positionals[0], content: positionals[1] })
-  const store = await openStore({
-    kind: 'embedded',
-    ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+  const store = await openDemoStore({
+    store: values.store,
+    dataDir: values['data-dir'],
+    clusterFile: values['cluster-file'],
   })
   try {
     const { version } = await changeFavoriteQuote(

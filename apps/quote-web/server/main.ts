@@ -1,21 +1,24 @@
 /**
  * Starts the demo's API server: `node --conditions=@fdb-live/source --import tsx
- * apps/quote-web/server/main.ts --port 4002 --data-dir .fdb-live/data [--seed]`.
+ * apps/quote-web/server/main.ts --port 4002 [--store embedded|fdb] [--data-dir DIR]
+ * [--cluster-file FILE] [--seed]`. `--store` defaults to `FDB_LIVE_STORE`, then the
+ * embedded store; it must be the store the gateway watches.
  *
  * `--seed` writes the seed's first quote (replace on conflict) before listening, as the
  * seed does before it starts its LiveView. SIGINT/SIGTERM close the server and the store.
  */
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
-import { createRepo, openStore } from '@fdb-live/core'
+import { createRepo, isSyncError } from '@fdb-live/core'
 import { QUOTE_TENANT, seedFirstQuote } from '../src/quote-schema.js'
 import { createApiServer } from './api-server.js'
+import { DEMO_STORE_OPTIONS, demoStoreKind, openDemoStore } from './demo-store.js'
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env['QUOTE_API_PORT'] ?? '4002' },
     host: { type: 'string', default: '127.0.0.1' },
-    'data-dir': { type: 'string' },
+    ...DEMO_STORE_OPTIONS,
     seed: { type: 'boolean', default: false },
   },
 })
@@ -26,13 +29,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2)
 }
 
-// The demo's API server may start a new store: it seeds the first quote.
-const store = await openStore({
-  kind: 'embedded',
+let kind
+try {
+  kind = demoStoreKind(values.store)
+} catch (error) {
+  console.error(`api: ${isSyncError(error) ? error.message : String(error)}`)
+  process.exit(2)
+}
+// The demo's API server may start a new embedded store: it seeds the first quote.
+const store = await openDemoStore({
+  store: kind,
+  dataDir: values['data-dir'],
+  clusterFile: values['cluster-file'],
   create: true,
-  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
 })
 const repo = createRepo(store)
+console.log(`api: on the ${kind === 'fdb' ? 'FoundationDB' : 'embedded'} store`)
 
 if (values.seed) {
   const { version } = await seedFirstQuote(repo.tenant(QUOTE_TENANT))

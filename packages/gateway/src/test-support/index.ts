@@ -24,3 +24,7 @@ export {
   clusterFileForTesting,
 } from './stores.js'
 export type { StoreTargetForTesting, StoreUnderTest } from './stores.js'
+export { startGatewayProcessForTesting } from './gateway-process.js'
+export type { GatewayProcessForTesting } from './gateway-process.js'
+export { ResumingSseClientForTesting } from './resuming-sse-client.js'
+export type { ResumingSseClientOptions, SeenRecord } from './resuming-sse-client.js'
