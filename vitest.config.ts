@@ -46,6 +46,19 @@ export default defineConfig({
         },
       },
       {
+        // The same integration tests with every test gateway on the FoundationDB store
+        // (vitest.fdb-setup.ts: the libfdb_c test double unless FDB_CLUSTER_FILE is set).
+        extends: true,
+        test: {
+          name: 'react-sync · fdb store',
+          root: 'packages/react-sync',
+          environment: 'jsdom',
+          testTimeout: 30_000,
+          env: { FDB_LIVE_TEST_STORE: 'fdb' },
+          typecheck: { enabled: false },
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'quote-web',

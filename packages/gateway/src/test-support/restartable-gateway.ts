@@ -10,18 +10,14 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { createRepo, openStore, type KvStore, type Repo } from '@fdb-live/core'
 import {
-  createRepo,
-  openStore,
-  type EmbeddedStoreConfig,
-  type KvStore,
-  type Repo,
-} from '@fdb-live/core'
-import {
+  clearRootForTesting,
   startTestGateway,
   type TestGateway,
   type TestGatewayOptions,
 } from './start-test-gateway.js'
+import { clusterFileForTesting, defaultStoreForTesting, freshRootForTesting } from './stores.js'
 
 /** A restartable gateway with request counters. */
 export interface RestartableGatewayForTesting extends AsyncDisposable {
@@ -43,19 +39,32 @@ export interface RestartableGatewayForTesting extends AsyncDisposable {
   stop(): Promise<void>
   /** Opens the store without serving (to write while the gateway is down). */
   openStore(): Promise<void>
-  /** Deletes the stopped gateway's data directory: the next start gets a new, empty store. */
+  /**
+   * Deletes the stopped gateway's data (the embedded store's directory; FoundationDB: every
+   * key of its repo root, the epoch included): the next start gets a new, empty store.
+   */
   wipe(): Promise<void>
   /** Starts the gateway again on the same data directory, behind the same URL. */
   start(): Promise<void>
   close(): Promise<void>
 }
 
-/** Starts a gateway and its front on free ports over a fresh temporary data directory. */
+/**
+ * Starts a gateway and its front on free ports over a fresh store: a temporary data
+ * directory, or on FoundationDB a repo root of its own (`options.store`, which defaults to
+ * FDB_LIVE_TEST_STORE as for {@link startTestGateway}).
+ */
 export async function startRestartableGatewayForTesting(
-  options: Omit<TestGatewayOptions, 'dataDir'> = {},
+  options: Omit<TestGatewayOptions, 'dataDir' | 'root'> = {},
 ): Promise<RestartableGatewayForTesting> {
+  const kind = options.store ?? defaultStoreForTesting()
   const root = await mkdtemp(path.join(os.tmpdir(), 'fdb-live-restartable-'))
   const dataDir = path.join(root, 'data')
+  // FoundationDB: the same repo root across restarts is what the same directory is.
+  const fdb =
+    kind === 'fdb'
+      ? { clusterFile: options.clusterFile ?? clusterFileForTesting(), root: freshRootForTesting() }
+      : undefined
   let backend: TestGateway | undefined
   let offline: { store: KvStore; repo: Repo } | undefined
   const held = new Set<http.ServerResponse>()
@@ -96,7 +105,11 @@ export async function startRestartableGatewayForTesting(
     if (backend !== undefined) return
     await offline?.store.close()
     offline = undefined
-    backend = await startTestGateway({ ...options, dataDir })
+    backend = await startTestGateway(
+      fdb === undefined
+        ? { ...options, store: kind, dataDir }
+        : { ...options, store: kind, clusterFile: fdb.clusterFile, root: fdb.root },
+    )
   }
   const stop = async (): Promise<void> => {
     const running = backend
@@ -111,6 +124,7 @@ export async function startRestartableGatewayForTesting(
     front.closeAllConnections()
     await new Promise<void>((resolve) => front.close(() => resolve()))
     await rm(root, { recursive: true, force: true })
+    if (fdb !== undefined) await clearRootForTesting(fdb.clusterFile, fdb.root)
   }
 
   const harness: RestartableGatewayForTesting = {
@@ -134,15 +148,17 @@ export async function startRestartableGatewayForTesting(
     stop,
     async openStore() {
       if (backend !== undefined || offline !== undefined) return
-      // After `wipe` this makes a new store. `create` is issue 10 item 21 (the gateway half):
-      // older cores ignore it, newer ones require it to make a store.
-      const config: EmbeddedStoreConfig = { kind: 'embedded', dataDir, ...{ create: true } }
-      const store = await openStore(config)
-      offline = { store, repo: createRepo(store) }
+      // After `wipe` this makes a new store (the embedded store needs `create` for that).
+      const store =
+        fdb === undefined
+          ? await openStore({ kind: 'embedded', dataDir, create: true })
+          : await openStore({ kind: 'fdb', clusterFile: fdb.clusterFile })
+      offline = { store, repo: createRepo(store, fdb === undefined ? {} : { root: fdb.root }) }
     },
     async wipe() {
       await stop()
-      await rm(dataDir, { recursive: true, force: true })
+      if (fdb === undefined) await rm(dataDir, { recursive: true, force: true })
+      else await clearRootForTesting(fdb.clusterFile, fdb.root)
     },
     start,
     close,

@@ -4,16 +4,24 @@ import path from 'node:path'
 import { createRepo, openStore, type KvStore, type Repo, type StoreKind } from '@fdb-live/core'
 import { createLogger } from '../logger.js'
 import { startGateway, type RunningGateway, type StartGatewayOptions } from '../server.js'
-import { clusterFileForTesting, freshRootForTesting, type StoreTargetForTesting } from './stores.js'
+import {
+  clusterFileForTesting,
+  defaultStoreForTesting,
+  freshRootForTesting,
+  type StoreTargetForTesting,
+} from './stores.js'
 
 /** Options for {@link startTestGateway}: any gateway option except the store and port. */
 export type TestGatewayOptions = Omit<StartGatewayOptions, 'store' | 'port' | 'host'> & {
   /**
    * Which store: the embedded store in a fresh temporary directory, or FoundationDB (the
    * cluster of vitest's global setup, usually the libfdb_c test double) under a fresh repo
-   * root. @default 'embedded'
+   * root. @default 'embedded', or 'fdb' when FDB_LIVE_TEST_STORE=fdb (how a whole vitest
+   * project, e.g. react-sync's, runs on FoundationDB)
    */
   store?: StoreKind
+  /** FoundationDB only: this repo root (kept afterwards, e.g. across a restart) instead of a fresh one. */
+  root?: string
   /** FoundationDB only: this cluster (e.g. a fault-mode test double) instead of the suite's. */
   clusterFile?: string
   /** Use this data directory (kept afterwards) instead of a fresh temporary one (embedded only). */
@@ -48,8 +56,9 @@ export interface TestGateway extends AsyncDisposable {
  */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const {
-    store: kind = 'embedded',
+    store: kind = defaultStoreForTesting(),
     clusterFile: givenClusterFile,
+    root: givenRoot,
     dataDir: givenDir,
     maxWatches,
     wrapStore,
@@ -62,10 +71,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   let cleanup: () => Promise<void>
   if (kind === 'fdb') {
     const clusterFile = givenClusterFile ?? clusterFileForTesting()
-    const root = freshRootForTesting()
+    const root = givenRoot ?? freshRootForTesting()
     target = { kind, clusterFile, root }
     store = await openStore({ kind, clusterFile, ...watchBudget })
-    cleanup = () => clearRootForTesting(clusterFile, root)
+    cleanup = () =>
+      givenRoot === undefined ? clearRootForTesting(clusterFile, root) : Promise.resolve()
   } else {
     // A dot-free leaf: the embedded store treats a path with an extension as a file name.
     const dataDir =
@@ -112,7 +122,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 }
 
 /** Clears every key of a test's repo root on the shared cluster (its own connection: the test's store may be closed). */
-async function clearRootForTesting(clusterFile: string, root: string): Promise<void> {
+export async function clearRootForTesting(clusterFile: string, root: string): Promise<void> {
   const store = await openStore({ kind: 'fdb', clusterFile })
   try {
     // The tuple encoding of (root) (docs/data-layout.md): 0x02, UTF-8, 0x00.

@@ -52,6 +52,14 @@ export function forEachStore(name: string, body: (store: StoreUnderTest) => void
   }
 }
 
+/**
+ * The store a test gateway uses when the test does not say: FDB_LIVE_TEST_STORE=fdb runs a
+ * whole vitest project (react-sync's second project) on FoundationDB.
+ */
+export function defaultStoreForTesting(): StoreKind {
+  return process.env['FDB_LIVE_TEST_STORE'] === 'fdb' ? 'fdb' : 'embedded'
+}
+
 /** A root of its own for one test's records on a shared FoundationDB cluster. */
 export function freshRootForTesting(): string {
   return `fdb-live-test-${randomBytes(6).toString('hex')}`
