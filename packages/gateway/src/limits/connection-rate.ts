@@ -42,7 +42,7 @@ export function connectionRate(perSecond: number, metrics: LimitMetrics): Reques
       'rate_limited',
       `More than ${perSecond} new connections from this address in one second; retry after 1 s.`,
     )
-    if (req.method === 'GET' && GET_STREAM.test(req.path)) {
+    if (req.method === 'GET' && GET_STREAM.test(req.baseUrl + req.path)) {
       refuseStream(req, res, error, 1000 + Math.round(Math.random() * 1000))
       return
     }
