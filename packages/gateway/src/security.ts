@@ -65,7 +65,7 @@ export function createSecurity(
       'invalid_config',
       '`authorize` needs `auth`: without tokens there are no claims.',
     )
-  const verify = enabled ? createTokenVerifier(options.auth!) : undefined
+  const verify = enabled ? createTokenVerifier(options.auth ?? {}) : undefined
   const limits = resolveLimits(options.limits, enabled)
   const metrics = createLimitMetrics(registry, {
     ...limits,

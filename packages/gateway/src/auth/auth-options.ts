@@ -37,7 +37,7 @@ export type TokenClaims = Readonly<Record<string, unknown>>
 export type AuthorizeFn = (claims: TokenClaims, key: RecordKey) => boolean | Promise<boolean>
 
 /** True when any key source is configured, i.e. the gateway requires tokens. */
-export function authEnabled(auth: AuthOptions | undefined): auth is AuthOptions {
+export function authEnabled(auth: AuthOptions | undefined): boolean {
   return (
     auth !== undefined &&
     (auth.secret !== undefined || auth.publicKey !== undefined || auth.jwksUrl !== undefined)
