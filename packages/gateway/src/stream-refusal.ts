@@ -40,3 +40,10 @@ export function refuseStream(req: Request, res: Response, error: SyncError, retr
   res.writeHead(200, SSE_HEADERS)
   res.end(formatRetry(retryMs) + formatEvent('error', JSON.stringify({ code, message })))
 }
+
+const GET_STREAM_PATH = /^\/v1\/tenants\/[^/]+\/stream\/?$/i
+
+/** True for a GET stream request (what `EventSource` opens), also inside a router mounted on `/v1`. */
+export function isGetStream(req: Request): boolean {
+  return req.method === 'GET' && GET_STREAM_PATH.test(req.baseUrl + req.path)
+}

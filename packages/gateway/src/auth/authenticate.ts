@@ -1,9 +1,13 @@
-import { SyncError } from '@fdb-live/core'
+import { SyncError, toSyncError } from '@fdb-live/core'
+import { isGetStream, jitteredRetryMs, refuseStream } from '../stream-refusal.js'
 import type { Request, RequestHandler } from 'express'
 import type { LimitMetrics } from '../limits/limit-metrics.js'
 import { setPrincipal } from './principal.js'
 import { tokenOfRequest } from './request-token.js'
 import type { TokenVerifier } from './token-verifier.js'
+
+/** How long clients wait before retrying when the token keys cannot be fetched. */
+const KEYS_RETRY_MS = 2000
 
 /**
  * The authentication middleware for `/v1` (healthz is mounted before it). With a verifier,
@@ -40,6 +44,14 @@ export function authenticate(
         metrics.refused('unauthorized', 'invalid_token')
         throw challenge(res, error)
       }
+      // The key set is away: the token may be fine. A GET stream gets the refusal an
+      // EventSource retries; anything else a 503 with Retry-After.
+      const retryMs = jitteredRetryMs(KEYS_RETRY_MS)
+      if (isGetStream(req)) {
+        refuseStream(req, res, toSyncError(error), retryMs)
+        return
+      }
+      res.set('Retry-After', String(Math.round(retryMs / 1000)))
       throw error
     }
     const { claims, expiresAtMs } = verified

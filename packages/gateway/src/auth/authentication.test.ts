@@ -168,6 +168,31 @@ describe('authentication', () => {
     }
   })
 
+  it('asks clients to retry (not to give up) while the JWKS cannot be fetched', async () => {
+    const closed = http.createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise((resolve) => closed.close(resolve))
+    await using gw = await startTestGateway({
+      auth: { jwksUrl: `http://127.0.0.1:${port}/jwks.json` },
+    })
+    const pair = await keyPairForTesting('ES256')
+    const token = await signTokenForTesting({ grants: ALL, alg: 'ES256', key: pair.privateKey })
+    const post = await requestForTesting(streamUrl(gw), {
+      method: 'POST',
+      headers: { ...bearerForTesting(token), 'Content-Type': 'application/json' },
+      body: '{"subscriptions":[]}',
+    })
+    expect(post.status).toBe(503)
+    expect(Number(post.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect(post.json()).toMatchObject({ error: { code: 'store_unavailable' } })
+    const get = await requestForTesting(`${streamUrl(gw)}?sub=quotes/q1`, {
+      headers: bearerForTesting(token),
+    })
+    expect(get.status).toBe(200)
+    expect(get.body).toMatch(/^retry: \d+\n\nevent: error\ndata: \{"code":"store_unavailable"/)
+  })
+
   it('puts /metrics behind its own token when one is configured', async () => {
     await using gw = await startTestGateway({ metricsToken: 'scrape-me' })
     expect((await requestForTesting(`${gw.url}/metrics`)).status).toBe(401)

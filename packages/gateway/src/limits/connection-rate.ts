@@ -2,11 +2,8 @@ import type { Socket } from 'node:net'
 import { SyncError } from '@fdb-live/core'
 import type { RequestHandler } from 'express'
 import { addressOf } from '../auth/authenticate.js'
-import { refuseStream } from '../stream-refusal.js'
+import { isGetStream, refuseStream } from '../stream-refusal.js'
 import type { LimitMetrics } from './limit-metrics.js'
-
-/** A GET stream, which must be refused in the form an `EventSource` retries. */
-const GET_STREAM = /^\/v1\/tenants\/[^/]+\/stream\/?$/
 
 /**
  * At most `perSecond` new connections per client address in each one-second window
@@ -42,7 +39,7 @@ export function connectionRate(perSecond: number, metrics: LimitMetrics): Reques
       'rate_limited',
       `More than ${perSecond} new connections from this address in one second; retry after 1 s.`,
     )
-    if (req.method === 'GET' && GET_STREAM.test(req.baseUrl + req.path)) {
+    if (isGetStream(req)) {
       refuseStream(req, res, error, 1000 + Math.round(Math.random() * 1000))
       return
     }
