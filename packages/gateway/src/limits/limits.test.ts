@@ -126,6 +126,30 @@ describe('per-principal limits', () => {
   })
 })
 
+describe('client addresses behind a proxy', () => {
+  it('takes the address from X-Forwarded-For only with trustProxy', async () => {
+    const limits = { maxStreamsPerPrincipal: 1 }
+    const open = (gw: TestGateway, forwardedFor: string) =>
+      openSseForTesting(`${streamUrl(gw)}?sub=quotes/q`, {
+        headers: { 'X-Forwarded-For': forwardedFor },
+      })
+    await using trusting = await startTestGateway({ limits, trustProxy: 'loopback' })
+    using a = await open(trusting, '203.0.113.1')
+    await synced(a)
+    // Another client behind the same proxy has its own share; the same one does not.
+    using b = await open(trusting, '203.0.113.2')
+    await synced(b)
+    using again = await open(trusting, '203.0.113.1')
+    await again.waitFor((e) => e.event === 'error' && e.data['code'] === 'rate_limited')
+    // Without trustProxy the header is the client's word: everyone is the proxy's address.
+    await using direct = await startTestGateway({ limits })
+    using first = await open(direct, '203.0.113.1')
+    await synced(first)
+    using spoofed = await open(direct, '203.0.113.2')
+    await spoofed.waitFor((e) => e.event === 'error' && e.data['code'] === 'rate_limited')
+  })
+})
+
 describe('new connections per address', () => {
   it('answers 429 (or the transient refusal for a GET stream) past the rate, and only to that address', async () => {
     await using gw = await startTestGateway({ auth, limits: { maxConnectionsPerSecond: 5 } })
