@@ -95,7 +95,8 @@ export function corsOptions(origins: readonly string[] | '*'): CorsOptions {
     origin: origins === '*' ? '*' : [...origins],
     credentials: origins !== '*',
     methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-    exposedHeaders: ['ETag', 'FDB-Live-Epoch'],
+    // Retry-After: a browser client must read it on a 429 or 503 to wait as long as asked.
+    exposedHeaders: ['ETag', 'FDB-Live-Epoch', 'Retry-After'],
     maxAge: 600,
   }
 }
