@@ -20,6 +20,15 @@ export const SYNC_ERROR_CODES = {
   method_not_allowed: 405,
   route_not_found: 404,
   headers_too_large: 431,
+  // Who may do what (docs/security.md).
+  /** No token, or one the gateway does not accept (signature, issuer, audience, dates). */
+  unauthorized: 401,
+  /** The token is valid but its grants do not cover the record. */
+  forbidden: 403,
+  /** The token expired while its stream was open: get a new one and reconnect with `since`. */
+  token_expired: 401,
+  /** Over a per-principal or per-address limit: retry after the `Retry-After` delay. */
+  rate_limited: 429,
   // Record state.
   not_found: 404,
   already_exists: 409,
@@ -64,6 +73,12 @@ export const RETRYABLE_CODES: { readonly [C in SyncErrorCode]: boolean } = {
   method_not_allowed: false,
   route_not_found: false,
   headers_too_large: false,
+  // The same token stays refused; a new one (from the app's token source) may not be.
+  unauthorized: false,
+  forbidden: false,
+  token_expired: false,
+  // Passes once the principal closes streams or the second is over.
+  rate_limited: true,
   not_found: false,
   already_exists: false,
   transaction_conflict: true,

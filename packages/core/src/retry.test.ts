@@ -3,13 +3,14 @@ import { RETRYABLE_CODES, SyncError } from './errors.js'
 import { STORE_BACKOFF, backoffDelayMs, retrying } from './retry.js'
 
 describe('retry policy', () => {
-  it('retries a store that is away or busy, and nothing the caller must fix', () => {
+  it('retries a store that is away or busy or a limit that passes, and nothing the caller must fix', () => {
     const retryable = Object.entries(RETRYABLE_CODES)
       .filter(([, yes]) => yes)
       .map(([code]) => code)
       .sort()
     expect(retryable).toEqual([
       'data_dir_unavailable',
+      'rate_limited',
       'store_not_found',
       'store_unavailable',
       'transaction_conflict',

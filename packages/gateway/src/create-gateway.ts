@@ -12,6 +12,8 @@ import { recordRoutes } from './routes/records.js'
 import { streamRoutes } from './routes/stream.js'
 import type { SseStream } from './sse-stream.js'
 import { WatchHub } from './watch-hub.js'
+import { RECORD_PATH } from './auth/record-guard.js'
+import { corsOptions, createSecurity, type SecurityOptions } from './security.js'
 
 /** The origins of the demo app's Vite dev server. */
 export const DEFAULT_CORS_ORIGINS: readonly string[] = [
@@ -25,8 +27,8 @@ export const DEFAULT_CORS_ORIGINS: readonly string[] = [
  */
 const STORE_READ_ATTEMPTS = 3
 
-/** Options for {@link createGateway}. */
-export interface GatewayOptions {
+/** Options for {@link createGateway}; the security options are in {@link SecurityOptions}. */
+export interface GatewayOptions extends SecurityOptions {
   /** The store to read and watch. The gateway never closes it: its owner does. */
   store: KvStore
   /**
@@ -40,7 +42,8 @@ export interface GatewayOptions {
    */
   root?: string
   /**
-   * Origins allowed to read from the gateway in a browser, or `'*'` for any.
+   * Origins allowed to read from the gateway in a browser (with credentials: the token
+   * cookie), or `'*'` for any origin without credentials.
    * @default ['http://localhost:5173', 'http://127.0.0.1:5173'] (the demo's Vite dev server)
    */
   corsOrigins?: readonly string[] | '*'
@@ -111,19 +114,25 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.disable('x-powered-by')
   // Records carry their own ETag (the version); nothing else should get one.
   app.set('etag', false)
-  const origins = options.corsOrigins ?? DEFAULT_CORS_ORIGINS
-  app.use(
-    cors({
-      origin: origins === '*' ? '*' : [...origins],
-      methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      exposedHeaders: ['ETag', 'FDB-Live-Epoch'],
-      maxAge: 600,
-    }),
+  const retryMs = options.retryMs ?? 2000
+  const maxSubscriptionsPerStream = options.maxSubscriptionsPerStream ?? 1000
+  const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024
+  const security = createSecurity(
+    { ...options, retryMs, maxSubscriptionsPerStream, bodyLimitBytes },
+    metrics.registry,
+    logger,
   )
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy)
+  app.use(security.headers)
+  app.use(cors(corsOptions(options.corsOrigins ?? DEFAULT_CORS_ORIGINS)))
   app.use(healthRoutes(store, logger))
+  // Everything under /v1 but healthz: connection rate, then the token (docs/security.md).
+  app.use('/v1', ...security.v1)
+  app.get(RECORD_PATH, security.recordGuard)
   app.use(recordRoutes(repo, STORE_READ_ATTEMPTS))
   app.use(
     streamRoutes({
+      admit: security.admitStream,
       hub,
       metrics,
       logger,
@@ -135,11 +144,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
       heartbeatIntervalMs,
       stalledStreamTimeoutMs,
-      retryMs: options.retryMs ?? 2000,
-      maxSubscriptionsPerStream: options.maxSubscriptionsPerStream ?? 1000,
-      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      retryMs,
+      maxSubscriptionsPerStream,
+      bodyLimitBytes,
     }),
   )
+  app.use('/metrics', security.metricsGuard)
   app.use(metricsRoutes(metrics))
   app.use(routeNotFound)
   app.use(errorHandler(logger))

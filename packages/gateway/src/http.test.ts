@@ -393,7 +393,7 @@ forEachStore('the HTTP API', (store) => {
         headers: { Origin: 'https://app.example' },
       })
       expect(res.headers['access-control-allow-origin']).toBe('https://app.example')
-      expect(res.headers['access-control-expose-headers']).toBe('ETag,FDB-Live-Epoch')
+      expect(res.headers['access-control-expose-headers']).toBe('ETag,FDB-Live-Epoch,Retry-After')
     })
   })
 

@@ -16,3 +16,11 @@ export type { HubSubscription, WatchHubOptions, WatchListener } from './watch-hu
 export type { StreamSubscription } from './subscriptions.js'
 export { openStoreInBackground } from './background-store.js'
 export type { BackgroundStore, BackgroundStoreOptions } from './background-store.js'
+
+export type { SecurityOptions } from './security.js'
+export type { AuthOptions, AuthorizeFn, TokenClaims } from './auth/auth-options.js'
+export { GRANTS_CLAIM, tokenGrantsAllow } from './auth/grants.js'
+export { TOKEN_COOKIE } from './auth/request-token.js'
+export { DEFAULT_LIMITS } from './limits/limit-options.js'
+export type { LimitOptions } from './limits/limit-options.js'
+export type { RecordKey } from './record-key.js'

@@ -125,6 +125,18 @@ export class SseStream {
       this.#onStalled('unacknowledged')
   }
 
+  /**
+   * Ends the response with one last event (e.g. `token_expired`), dropping frames still
+   * queued: the client resumes them with `since`.
+   */
+  endWith(event: string, frame: string): void {
+    if (this.#closed) return
+    this.#queue.clear()
+    this.#options.metrics.eventsSent.inc({ event })
+    this.#res.end(frame)
+    this.#onClose()
+  }
+
   /** Ends the response; the client sees the stream complete and reconnects. */
   end(): void {
     if (this.#closed) return

@@ -30,14 +30,20 @@ export function refuseStream(req: Request, res: Response, error: SyncError, retr
     sendError(res, shown)
     return
   }
-  // Whatever the cause (logged by the caller), the browser can only wait and retry.
-  const message =
-    shown.code === 'store_unavailable'
-      ? shown.message
-      : 'The gateway cannot serve streams right now; the browser retries.'
+  // Whatever the cause (logged by the caller), the browser can only wait and retry; a
+  // limit keeps its own code, so that a client can tell a busy principal from a busy store.
+  const kept = shown.code === 'store_unavailable' || shown.code === 'rate_limited'
+  const code = kept ? shown.code : 'store_unavailable'
+  const message = kept
+    ? shown.message
+    : 'The gateway cannot serve streams right now; the browser retries.'
   res.writeHead(200, SSE_HEADERS)
-  res.end(
-    formatRetry(retryMs) +
-      formatEvent('error', JSON.stringify({ code: 'store_unavailable', message })),
-  )
+  res.end(formatRetry(retryMs) + formatEvent('error', JSON.stringify({ code, message })))
+}
+
+const GET_STREAM_PATH = /^\/v1\/tenants\/[^/]+\/stream\/?$/i
+
+/** True for a GET stream request (what `EventSource` opens), also inside a router mounted on `/v1`. */
+export function isGetStream(req: Request): boolean {
+  return req.method === 'GET' && GET_STREAM_PATH.test(req.baseUrl + req.path)
 }

@@ -10,8 +10,9 @@ import {
   parsePort,
   type StoreFlags,
 } from './options.js'
+import { addSecurityOptions, securityFromFlags, type SecurityFlags } from './security-options.js'
 
-interface GatewayFlags extends StoreFlags {
+interface GatewayFlags extends StoreFlags, SecurityFlags {
   port: number
   host: string
   corsOrigin?: string[]
@@ -41,8 +42,11 @@ export function gatewayCommand(): Command {
         .argParser(parseOrigins)
         .env('FDB_LIVE_CORS_ORIGIN'),
     )
-  return addStoreOptions(command).action(async (flags: GatewayFlags) => {
+  return addSecurityOptions(addStoreOptions(command)).action(async (flags: GatewayFlags) => {
     const logger = createLogger()
+    const security = securityFromFlags(flags, flags.host, logger, (message) =>
+      command.error(message, { exitCode: 2 }),
+    )
     // The embedded store reports a degraded commit notification as a process warning.
     process.on('warning', (warning) => {
       const { code } = warning as Error & { code?: unknown }
@@ -62,6 +66,7 @@ export function gatewayCommand(): Command {
       logger,
       port: flags.port,
       host: flags.host,
+      ...security,
       ...(origins === undefined ? {} : { corsOrigins: origins.includes('*') ? '*' : origins }),
     })
     logger.info({ url: running.url, store: store.kind }, 'gateway listening')

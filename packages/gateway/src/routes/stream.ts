@@ -15,9 +15,13 @@ import {
   type StreamSubscription,
 } from '../subscriptions.js'
 import type { WatchHub } from '../watch-hub.js'
+import type { AdmitStream } from '../auth/stream-admission.js'
+import { onTokenExpiry } from '../auth/token-expiry.js'
 
 /** What the stream routes need from the gateway. */
 export interface StreamRouteOptions {
+  /** Grants per subscription and the principal's quota (docs/security.md). */
+  admit: AdmitStream
   hub: WatchHub
   metrics: GatewayMetrics
   logger: Logger
@@ -114,16 +118,26 @@ async function openStream(
     refuseStream(req, res, syncError, retryMs)
     return
   }
+  const admission = await options.admit(res, tenant, request.subscriptions)
+  if ('refused' in admission) {
+    options.logger.info({ tenant, message: admission.refused.message }, 'stream refused: limit')
+    refuseStream(req, res, admission.refused, Math.max(retryMs, admission.retryAfterMs))
+    return
+  }
   // The client may have left while the epoch was read: nothing would ever close the stream.
-  if (res.socket === null || res.socket.destroyed) return
+  if (res.socket === null || res.socket.destroyed) {
+    admission.release()
+    return
+  }
   // Versions of another epoch say nothing about this store: send every current value.
   const subscriptions =
     request.epoch !== undefined && request.epoch !== epoch
-      ? request.subscriptions.map(({ schema, id }) => ({ schema, id }))
-      : request.subscriptions
+      ? admission.allowed.map(({ schema, id }) => ({ schema, id }))
+      : admission.allowed
   const { hub, metrics, logger, streams } = options
   // Filled in right after the stream exists; the close event cannot come sooner.
   const session: { current?: StreamSessionHandle } = {}
+  let stopExpiry = (): void => {}
   const stream: SseStream = new SseStream(res, {
     metrics,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -136,6 +150,8 @@ async function openStream(
       )
     },
     onClose: () => {
+      stopExpiry()
+      admission.release()
       session.current?.release()
       streams.delete(stream)
       metrics.openStreams.dec()
@@ -143,8 +159,29 @@ async function openStream(
     },
   })
   stream.sendControl('hello', 'hello', formatEvent('hello', JSON.stringify({ epoch })))
+  for (const { schema, id } of admission.forbidden) {
+    const data = {
+      schema,
+      id,
+      code: 'forbidden',
+      message: 'Your token does not grant this record.',
+    }
+    stream.sendControl(
+      `error:${schema}\u0000${id}`,
+      'error',
+      formatEvent('error', JSON.stringify(data)),
+    )
+  }
   streams.add(stream)
   metrics.openStreams.inc()
   logger.debug({ tenant, subscriptions: subscriptions.length }, 'stream opened')
   session.current = runStreamSession({ hub, stream, tenant, subscriptions, metrics, logger })
+  // The stream carries the token's rights only as long as the token lives (armed last: an
+  // already expired token ends the stream at once, releasing all of the above).
+  stopExpiry = onTokenExpiry(admission.expiresAtMs, () => {
+    admission.expired()
+    logger.debug({ tenant }, 'stream ended: token expired')
+    const data = { code: 'token_expired', message: 'The token expired: reconnect with a new one.' }
+    stream.endWith('error', formatEvent('error', JSON.stringify(data)))
+  })
 }
