@@ -1,5 +1,5 @@
 import type { SseStream } from './sse-stream.js'
-import { readTcpRows } from './tcp-queues.js'
+import { readSendQueues } from './tcp-queues.js'
 
 /**
  * Every `intervalMs`, reads the kernel's connection table once and lets each open stream
@@ -8,14 +8,17 @@ import { readTcpRows } from './tcp-queues.js'
  * the function that stops it.
  */
 export function startDrainMonitor(streams: ReadonlySet<SseStream>, intervalMs: number): () => void {
+  let reading = false // a slow read (many connections) must not overlap the next one
   const timer = setInterval(() => {
-    if (streams.size === 0) return
-    const rows = readTcpRows()
-    if (rows === undefined) return
-    const queues = new Map<number, number>()
-    for (const row of rows) if (row.inode !== 0) queues.set(row.inode, row.sendQueue)
-    const now = performance.now()
-    for (const stream of [...streams]) stream.checkDrain(queues, now)
+    if (streams.size === 0 || reading) return
+    reading = true
+    void readSendQueues()
+      .then((queues) => {
+        if (queues === undefined) return
+        const now = performance.now()
+        for (const stream of [...streams]) stream.checkDrain(queues, now)
+      })
+      .finally(() => (reading = false))
   }, intervalMs)
   timer.unref()
   return () => clearInterval(timer)
