@@ -6,7 +6,7 @@
 // It makes sure pnpm 10 and the workspace's dependencies are installed, then runs the
 // command. Plain Node.js on purpose: nothing of the project is installed yet when it runs.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -31,6 +31,7 @@ const commands = {
     // AddressSanitizer + UndefinedBehaviorSanitizer. The FoundationDB suites below run the
     // real `foundationdb` binding on it (vitest.fdb-setup.ts starts its server).
     const doubleReport = path.join(root, 'node_modules', '.cache', 'fdb-double-tests.jsonl')
+    mkdirSync(path.dirname(doubleReport), { recursive: true })
     rmSync(doubleReport, { force: true })
     process.env.FDB_DOUBLE_TEST_REPORT = doubleReport
     await step('libfdb_c test double: build and C tests (plain, then ASan + UBSan)', [

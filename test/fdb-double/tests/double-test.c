@@ -858,10 +858,12 @@ int main(int argc, char **argv) {
 	const char *report = getenv("FDB_DOUBLE_TEST_REPORT");
 	if (report) {
 		FILE *f = fopen(report, "a"); /* one line per run: plain, then sanitizers */
-		if (f) {
-			fprintf(f, "{\"passed\":%d,\"failed\":%d}\n", passed, failed);
-			fclose(f);
+		if (!f) {
+			fprintf(stderr, "double-test: cannot write the report %s\n", report);
+			return 1;
 		}
+		fprintf(f, "{\"passed\":%d,\"failed\":%d}\n", passed, failed);
+		fclose(f);
 	}
 	return failed ? 1 : 0;
 }
