@@ -1,6 +1,7 @@
 import http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { defineSchema } from '@fdb-live/core'
+import { requestForTesting } from './test-support/http-request.js'
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js'
 import { openSseForTesting } from './test-support/sse-client.js'
 import { forEachStore } from './test-support/stores.js'
@@ -22,39 +23,8 @@ async function writeCorruptHead(gw: TestGateway, tenant: string, schema: string,
   })
 }
 
-/** A raw request, so that tests can send what fetch refuses to (bad encodings, odd types). */
-function request(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<{
-  status: number
-  headers: http.IncomingHttpHeaders
-  body: string
-  json: () => unknown
-}> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: options.method ?? 'GET',
-      headers: options.headers,
-      agent: false,
-    })
-    req.once('error', reject)
-    req.once('response', (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.once('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body,
-          json: () => JSON.parse(body) as unknown,
-        }),
-      )
-    })
-    req.end(options.body)
-  })
-}
+// Raw requests, so that tests can send what fetch refuses to (bad encodings, odd types).
+const request = requestForTesting
 
 const postJson = (url: string, body: string, headers: Record<string, string> = {}) =>
   request(url, {
