@@ -122,16 +122,20 @@ fdb_error_t fdb_database_set_option(FDBDatabase *db, FDBDatabaseOption option, u
 
 /* ---- futures ---- */
 
+/* Ends a pending future with operation_cancelled; a watch also stops being watched. */
+static void cancel_locked(FDBFuture *f) {
+	if (f->ready) return;
+	if (f->dw)
+		watch_cancel(f->dw);
+	else if (f->watch)
+		tx_watch_cancel(f->watch);
+	else
+		future_complete(f, E_OPERATION_CANCELLED);
+}
+
 void fdb_future_cancel(FDBFuture *f) {
 	pthread_mutex_lock(&g_mu);
-	if (!f->ready) {
-		if (f->dw)
-			watch_cancel(f->dw);
-		else if (f->watch)
-			tx_watch_cancel(f->watch);
-		else
-			future_complete(f, E_OPERATION_CANCELLED);
-	}
+	cancel_locked(f);
 	pthread_mutex_unlock(&g_mu);
 }
 
@@ -140,16 +144,8 @@ void fdb_future_release_memory(FDBFuture *f) { (void)f; }
 void fdb_future_destroy(FDBFuture *f) {
 	if (!f) return;
 	pthread_mutex_lock(&g_mu);
-	if (!f->ready) { /* destroying a pending future cancels it */
-		f->released = 1;
-		if (f->dw)
-			watch_cancel(f->dw);
-		else if (f->watch)
-			tx_watch_cancel(f->watch);
-		else
-			future_complete(f, E_OPERATION_CANCELLED);
-	}
-	f->released = 1;
+	f->released = 1; /* no callback for it any more */
+	cancel_locked(f); /* destroying a pending future cancels it */
 	future_unref(f);
 	pthread_mutex_unlock(&g_mu);
 }
