@@ -53,8 +53,11 @@ export class SseStream {
   #blocked = false
   #flushScheduled = false
   #closed = false
-  /** The socket's inode, to find it in the kernel's connection table. */
-  readonly #inode: number | undefined
+  /**
+   * The socket's inode, to find it in the kernel's connection table: looked up (a readlink)
+   * at the first drain check, not per stream opened; null where there is none.
+   */
+  #inode: number | null | undefined
   /** Bytes the client had acknowledged at the last check, and since when no more came. */
   #acked: number | undefined
   #unackedSince: number | undefined
@@ -65,7 +68,6 @@ export class SseStream {
     res.writeHead(200, SSE_HEADERS)
     res.flushHeaders()
     res.socket?.setNoDelay(true)
-    this.#inode = res.socket ? socketInode(res.socket) : undefined
     res.on('close', () => this.#onClose())
     // A write racing a disconnect can emit 'error' on the response; 'close' follows and
     // cleans up. Unhandled, it would crash the process.
@@ -112,8 +114,10 @@ export class SseStream {
    */
   checkDrain(sendQueues: ReadonlyMap<number, number>, now: number): void {
     const socket = this.#res.socket
-    const queued = this.#inode === undefined ? undefined : sendQueues.get(this.#inode)
-    if (this.#closed || socket === null || queued === undefined) return
+    if (this.#closed || socket === null) return
+    if (this.#inode === undefined) this.#inode = socketInode(socket) ?? null
+    const queued = this.#inode === null ? undefined : sendQueues.get(this.#inode)
+    if (queued === undefined) return
     const acked = socket.bytesWritten - socket.writableLength - queued
     if (queued === 0 || acked !== this.#acked) {
       this.#acked = acked

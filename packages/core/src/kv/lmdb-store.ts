@@ -161,12 +161,7 @@ class LmdbStore implements KvStore {
         baseline = result.commit
         tx.settleStamp(result.stamp)
       } else {
-        tx.settleStamp(
-          new SyncError(
-            'invalid_request',
-            'The transaction wrote nothing, so it has no versionstamp.',
-          ),
-        )
+        tx.wroteNothing()
       }
     } catch (error) {
       const reason = this.closed === undefined ? error : storeClosed()

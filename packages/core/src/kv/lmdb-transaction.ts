@@ -129,6 +129,18 @@ export class LmdbTransaction implements KvTransaction {
     this.stamp?.settle(result)
   }
 
+  /**
+   * The attempt committed, having written nothing: a versionstamp, if one was asked for,
+   * gets an error. Built only then: read-only transactions (every watch arm, every record
+   * read) are the hot path, and an error's stack trace is not free.
+   */
+  wroteNothing(): void {
+    this.open = false
+    this.stamp?.settle(
+      new SyncError('invalid_request', 'The transaction wrote nothing, so it has no versionstamp.'),
+    )
+  }
+
   /** The attempt did not commit (or had nothing to commit): settles what waits on it. */
   failed(reason: SyncError): void {
     this.open = false
