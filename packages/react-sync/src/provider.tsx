@@ -67,7 +67,7 @@ export function SyncProvider(props: SyncProviderProps): ReactNode {
         tenant,
         queryClient,
         crossTab: crossTabOn === true ? { locks, BroadcastChannel: Channel } : crossTabOn,
-        getToken: () => tokenRef.current?.(),
+        getToken: (options) => tokenRef.current?.(options),
       }),
     [given, gatewayUrl, tenant, queryClient, crossTabOn, locks, Channel],
   )

@@ -1,0 +1,147 @@
+import './test-support/node-typed-arrays.js'
+import {
+  TEST_SECRET_FOR_TESTING,
+  signTokenForTesting,
+  startRestartableGatewayForTesting,
+  type RestartableGatewayForTesting,
+} from '@fdb-live/gateway/test-support'
+import { QueryClient } from '@tanstack/react-query'
+import { cleanup, render, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, test } from 'vitest'
+import type { GetTokenOptions } from './gateway-http.js'
+import { createSyncClient, type SyncClient } from './sync-client.js'
+import {
+  QuoteApp,
+  shownForTesting as shown,
+  statusShownForTesting as statusShown,
+  syncShownForTesting as syncShown,
+} from './test-support/quote-app.js'
+import { Quote, quote } from './test-support/quote.js'
+
+const TENANT = 'acme'
+let gateway: RestartableGatewayForTesting
+let client: SyncClient
+
+/**
+ * A token service as an app runs one: it hands out its cached token until asked for a new
+ * one (`refresh`), and records what it was asked.
+ */
+function tokenService(mint: (n: number) => Promise<string>) {
+  const calls: (GetTokenOptions | undefined)[] = []
+  let minted = 0
+  let token: Promise<string> | undefined
+  const getToken = (options?: GetTokenOptions) => {
+    calls.push(options)
+    if (token === undefined || options?.refresh === true) token = mint(++minted)
+    return token
+  }
+  return { calls, getToken, minted: () => minted }
+}
+
+async function setup(getToken: (options?: GetTokenOptions) => Promise<string>): Promise<void> {
+  gateway = await startRestartableGatewayForTesting({ auth: { secret: TEST_SECRET_FOR_TESTING } })
+  client = createSyncClient({
+    gatewayUrl: gateway.url,
+    tenant: TENANT,
+    queryClient: new QueryClient(),
+    lingerMs: 50,
+    reconnectBaseDelayMs: 20,
+    reconnectMaxDelayMs: 200,
+    crossTab: false,
+    getToken,
+  })
+}
+const tenant = () => gateway.repo().tenant(TENANT)
+const grants = ['acme/quotes/*']
+
+afterEach(async () => {
+  cleanup()
+  client.close()
+  await gateway.close()
+})
+
+describe('a token that expires while the stream is open (token_expired)', () => {
+  test('the client gets a new token and resumes at once: a change made after the expiry shows', async () => {
+    // Every token lives 2 s, as a short-lived session token would.
+    const tokens = tokenService(() => signTokenForTesting({ sub: 'ann', grants, expiresInSec: 2 }))
+    await setup(tokens.getToken)
+    await tenant().put(Quote, 'q', quote('before'))
+    render(<QuoteApp client={client} ids={['q']} />)
+    await waitFor(() => expect(syncShown('q')).toBe('live'))
+    const requests = gateway.streamRequests
+    const statuses: string[] = []
+    client.onStatusChange(() => statuses.push(client.getStatus().status))
+
+    // The first token expires: the gateway ends the stream, the client reopens with a new one.
+    await waitFor(() => expect(gateway.streamRequests).toBe(requests + 1), { timeout: 5000 })
+    await tenant().put(Quote, 'q', quote('after expiry'))
+    await waitFor(() => expect(shown('q')).toBe('after expiry'), { timeout: 5000 })
+    expect(statusShown()).toBe('live')
+    expect(tokens.minted()).toBe(2)
+    // Reopened at once, not as a failure with backoff: the page never showed "reconnecting".
+    expect(statuses).not.toContain('reconnecting')
+    // It resumed: the reopened stream carried the record's `since` and the store epoch.
+    const body = gateway.streamBodies[requests] as {
+      epoch?: string
+      subscriptions: { since?: string }[]
+    }
+    expect(body.epoch).toBe(client.knownEpoch())
+    expect(body.subscriptions[0]?.since).toEqual(expect.any(String))
+  })
+})
+
+describe('a token the gateway refuses (401 unauthorized)', () => {
+  test('the client asks for a new token once and the page goes live with it', async () => {
+    const tokens = tokenService((n) =>
+      signTokenForTesting({ sub: 'ann', grants, expiresInSec: n === 1 ? -10 : 3600 }),
+    )
+    await setup(tokens.getToken)
+    await tenant().put(Quote, 'q', quote('hello'))
+    render(<QuoteApp client={client} ids={['q']} />)
+    await waitFor(() => expect(syncShown('q')).toBe('live'))
+    expect(shown('q')).toBe('hello')
+    expect(tokens.minted()).toBe(2)
+  })
+
+  test('a new token refused too: every record shows unauthorized, status error, no retry loop', async () => {
+    const tokens = tokenService(() =>
+      signTokenForTesting({ sub: 'ann', grants, key: new TextEncoder().encode('x'.repeat(40)) }),
+    )
+    await setup(tokens.getToken)
+    await tenant().put(Quote, 'a', quote('a'))
+    await tenant().put(Quote, 'b', quote('b'))
+    render(<QuoteApp client={client} ids={['a', 'b']} />)
+    await waitFor(() => {
+      expect(shown('a')).toBe('error:unauthorized')
+      expect(shown('b')).toBe('error:unauthorized')
+      expect(statusShown()).toBe('error')
+    })
+    // One stream request and its one retry with a new token; then nothing more.
+    expect(gateway.streamRequests).toBe(2)
+    // A record read is refused the same way: one new token, no loop.
+    const minted = tokens.minted()
+    await expect(client.fetchRecord('quotes', 'a')).rejects.toMatchObject({ code: 'unauthorized' })
+    expect(tokens.minted()).toBe(minted + 1)
+    expect(gateway.streamRequests).toBe(2)
+  })
+})
+
+describe('a record outside the grants (forbidden)', () => {
+  test('that record shows forbidden; the others stay live and follow changes', async () => {
+    const tokens = tokenService(() =>
+      signTokenForTesting({ sub: 'ann', grants: ['acme/quotes/mine'] }),
+    )
+    await setup(tokens.getToken)
+    await tenant().put(Quote, 'mine', quote('mine'))
+    await tenant().put(Quote, 'theirs', quote('secret'))
+    render(<QuoteApp client={client} ids={['mine', 'theirs']} />)
+    await waitFor(() => {
+      expect(shown('theirs')).toBe('error:forbidden')
+      expect(syncShown('mine')).toBe('live')
+    })
+    await tenant().put(Quote, 'mine', quote('mine, changed'))
+    await waitFor(() => expect(shown('mine')).toBe('mine, changed'))
+    expect(statusShown()).toBe('live')
+    expect(shown('theirs')).toBe('error:forbidden')
+  })
+})
