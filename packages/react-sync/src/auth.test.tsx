@@ -38,9 +38,22 @@ function tokenService(mint: (n: number) => Promise<string>) {
   return { calls, getToken, minted: () => minted }
 }
 
-async function setup(getToken: (options?: GetTokenOptions) => Promise<string>): Promise<void> {
-  gateway = await startRestartableGatewayForTesting({ auth: { secret: TEST_SECRET_FOR_TESTING } })
-  client = createSyncClient({
+async function setup(
+  getToken: (options?: GetTokenOptions) => Promise<string>,
+  gatewayOptions: Parameters<typeof startRestartableGatewayForTesting>[0] = {},
+): Promise<void> {
+  gateway = await startRestartableGatewayForTesting({
+    auth: { secret: TEST_SECRET_FOR_TESTING },
+    ...gatewayOptions,
+  })
+  client = openClient(getToken)
+}
+
+function openClient(
+  getToken: (options?: GetTokenOptions) => Promise<string>,
+  fetch?: typeof globalThis.fetch,
+): SyncClient {
+  return createSyncClient({
     gatewayUrl: gateway.url,
     tenant: TENANT,
     queryClient: new QueryClient(),
@@ -49,6 +62,7 @@ async function setup(getToken: (options?: GetTokenOptions) => Promise<string>): 
     reconnectMaxDelayMs: 200,
     crossTab: false,
     getToken,
+    fetch,
   })
 }
 const tenant = () => gateway.repo().tenant(TENANT)
@@ -143,5 +157,40 @@ describe('a record outside the grants (forbidden)', () => {
     await waitFor(() => expect(shown('mine')).toBe('mine, changed'))
     expect(statusShown()).toBe('live')
     expect(shown('theirs')).toBe('error:forbidden')
+  })
+})
+
+describe('a principal over its open-stream limit (429 rate_limited)', () => {
+  test("waits the gateway's Retry-After, not the backoff, then goes live", async () => {
+    const tokens = tokenService(() => signTokenForTesting({ sub: 'ann', grants }))
+    await setup(tokens.getToken, { limits: { maxStreamsPerPrincipal: 1 } })
+    await tenant().put(Quote, 'a', quote('a'))
+    await tenant().put(Quote, 'b', quote('b'))
+    client.subscribe('quotes', 'a')
+    await waitFor(() => expect(client.getKeyStatus('quotes', 'a')).toBe('live'))
+
+    // A second client of the same user: its stream is refused while the first is open.
+    const streamRequestTimes: number[] = []
+    const second = openClient(tokens.getToken, (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+      if (url.endsWith('/stream')) streamRequestTimes.push(performance.now())
+      return globalThis.fetch(input, init)
+    })
+    try {
+      second.subscribe('quotes', 'b')
+      await waitFor(() =>
+        expect(second.getStatus().lastError).toMatchObject({ code: 'rate_limited' }),
+      )
+      expect(second.getStatus().status).toBe('connecting') // waiting, not failed for good
+      client.close()
+      await waitFor(() => expect(second.getKeyStatus('quotes', 'b')).toBe('live'), {
+        timeout: 5000,
+      })
+      // Retry-After is 1 s: one retry, a second after the refusal (the backoff would be 20 ms).
+      expect(streamRequestTimes).toHaveLength(2)
+      expect(streamRequestTimes[1]! - streamRequestTimes[0]!).toBeGreaterThanOrEqual(950)
+    } finally {
+      second.close()
+    }
   })
 })
