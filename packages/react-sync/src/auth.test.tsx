@@ -117,6 +117,18 @@ describe('a token the gateway refuses (401 unauthorized)', () => {
     expect(tokens.minted()).toBe(2)
   })
 
+  test('requests refused at once with one expired token share one new token', async () => {
+    const tokens = tokenService((n) =>
+      signTokenForTesting({ sub: 'ann', grants, expiresInSec: n === 1 ? -10 : 3600 }),
+    )
+    await setup(tokens.getToken)
+    for (const id of ['a', 'b', 'c']) await tenant().put(Quote, id, quote(id))
+    const read = (id: string) => client.fetchRecord<{ content: string }>('quotes', id)
+    const entries = await Promise.all(['a', 'b', 'c'].map(read))
+    expect(entries.map((e) => e.value?.content)).toEqual(['a', 'b', 'c'])
+    expect(tokens.minted()).toBe(2)
+  })
+
   test('a new token refused too: every record shows unauthorized, status error, no retry loop', async () => {
     const tokens = tokenService(() =>
       signTokenForTesting({ sub: 'ann', grants, key: new TextEncoder().encode('x'.repeat(40)) }),
