@@ -5,13 +5,15 @@ import {
   startRestartableGatewayForTesting,
   type RestartableGatewayForTesting,
 } from '@fdb-live/gateway/test-support'
-import { QueryClient } from '@tanstack/react-query'
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { cleanup, render, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { GetTokenOptions } from './gateway-http.js'
 import { createSyncClient, type SyncClient } from './sync-client.js'
+import { SyncProvider } from './provider.js'
 import {
   QuoteApp,
+  QuoteView,
   shownForTesting as shown,
   statusShownForTesting as statusShown,
   syncShownForTesting as syncShown,
@@ -112,6 +114,30 @@ describe('a token the gateway refuses (401 unauthorized)', () => {
     await setup(tokens.getToken)
     await tenant().put(Quote, 'q', quote('hello'))
     render(<QuoteApp client={client} ids={['q']} />)
+    await waitFor(() => expect(syncShown('q')).toBe('live'))
+    expect(shown('q')).toBe('hello')
+    expect(tokens.minted()).toBe(2)
+  })
+
+  test('through <SyncProvider getToken>: the refresh request reaches the app', async () => {
+    const tokens = tokenService((n) =>
+      signTokenForTesting({ sub: 'ann', grants, expiresInSec: n === 1 ? -10 : 3600 }),
+    )
+    await setup(tokens.getToken)
+    await tenant().put(Quote, 'q', quote('hello'))
+    const queryClient = new QueryClient()
+    render(
+      <QueryClientProvider client={queryClient}>
+        <SyncProvider
+          gatewayUrl={gateway.url}
+          tenant={TENANT}
+          getToken={tokens.getToken}
+          crossTab={false}
+        >
+          <QuoteView id="q" />
+        </SyncProvider>
+      </QueryClientProvider>,
+    )
     await waitFor(() => expect(syncShown('q')).toBe('live'))
     expect(shown('q')).toBe('hello')
     expect(tokens.minted()).toBe(2)
