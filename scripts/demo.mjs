@@ -14,12 +14,16 @@
 //             NOT FoundationDB: in memory, gone when the demo stops) and says so.
 // Every part (gateway, API server, `pnpm change-quote`) uses the same store.
 // DEMO_HOST (default 127.0.0.1).
+// Auth is on: the gateway checks tokens with a random HS256 secret made at each start
+// (or FDB_LIVE_AUTH_SECRET), which the API server shares to issue short-lived read-only
+// tokens (DEMO_TOKEN_LIFETIME_SEC, default 60) that the page gets through `getToken`.
 // DEMO_GATEWAY_URL: use a gateway that is already running on the same store instead of
 // starting one (the e2e tests do this, to kill and restart it).
 //
 // Ctrl-C (SIGINT) or SIGTERM stops all of them. If a port is taken or a part fails to
 // start, it says which, stops whatever it started, and exits non-zero.
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -51,6 +55,8 @@ const ports = {
   api: port('DEMO_API_PORT', 4002),
   web: port('DEMO_WEB_PORT', 5173),
 }
+// Shared by the gateway (FDB_LIVE_AUTH_SECRET) and the API server; never printed.
+const authSecret = process.env.FDB_LIVE_AUTH_SECRET || randomBytes(32).toString('base64url')
 const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
 const externalGateway = process.env.DEMO_GATEWAY_URL?.replace(/\/$/, '')
 const gatewayUrl = externalGateway ?? `http://${urlHost}:${ports.gateway}`
@@ -81,6 +87,7 @@ const parts = [
             webUrl.replace(/\/$/, ''),
           ],
           cwd: root,
+          env: { FDB_LIVE_AUTH_SECRET: authSecret },
           healthUrl: `${gatewayUrl}/v1/healthz`,
         },
       ]),
@@ -99,6 +106,7 @@ const parts = [
       '--seed',
     ],
     cwd: root,
+    env: { FDB_LIVE_AUTH_SECRET: authSecret },
     healthUrl: `${apiUrl}/api/healthz`,
   },
   {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -40,17 +41,29 @@ export interface DemoStack {
   stop(): Promise<void>
 }
 
-export async function startDemoStack(store: DemoStore = 'embedded'): Promise<DemoStack> {
+/** Options for {@link startDemoStack}. */
+export interface DemoStackOptions {
+  /** How long the page's gateway tokens live (the API server's DEMO_TOKEN_LIFETIME_SEC). @default 60 */
+  tokenLifetimeSec?: number
+}
+
+export async function startDemoStack(
+  store: DemoStore = 'embedded',
+  options: DemoStackOptions = {},
+): Promise<DemoStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'fdb-live-e2e-'))
   const [gatewayPort, apiPort, webPort] = [await freePort(), await freePort(), await freePort()]
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
   const webUrl = `http://127.0.0.1:${webPort}/`
   const double = store === 'fdb' ? await startFdbDouble() : undefined
   // FDB_CLUSTER_FILE and LD_LIBRARY_PATH (read when a process starts) for every process.
-  const env: Record<string, string> =
+  const storeEnv: Record<string, string> =
     double === undefined
       ? { FDB_LIVE_DATA_DIR: dataDir, FDB_LIVE_STORE: 'embedded' }
       : { FDB_LIVE_DATA_DIR: dataDir, FDB_LIVE_STORE: 'fdb', ...double.env }
+  // Auth on, as in `pnpm demo`: the gateway started here and the demo's API server share
+  // the secret (demo.mjs makes its own only when it starts the gateway itself).
+  const env = { ...storeEnv, FDB_LIVE_AUTH_SECRET: randomBytes(32).toString('base64url') }
   const storeArgs =
     double === undefined
       ? ['--store', 'embedded', '--data-dir', dataDir, '--create']
@@ -88,6 +101,9 @@ export async function startDemoStack(store: DemoStore = 'embedded'): Promise<Dem
       DEMO_GATEWAY_URL: gatewayUrl,
       DEMO_API_PORT: String(apiPort),
       DEMO_WEB_PORT: String(webPort),
+      ...(options.tokenLifetimeSec === undefined
+        ? {}
+        : { DEMO_TOKEN_LIFETIME_SEC: String(options.tokenLifetimeSec) }),
     },
     sink,
   })

@@ -22,6 +22,8 @@ interface TestFixtures {
 interface WorkerFixtures {
   /** The store the worker's demo stack runs on: `test.use({ store: 'fdb' })`. */
   store: DemoStore
+  /** How long the page's gateway tokens live: `test.use({ tokenLifetimeSec: 3 })`. */
+  tokenLifetimeSec: number | undefined
   stack: DemoStack
 }
 
@@ -30,9 +32,13 @@ export type QuoteTestArgs = TestFixtures & WorkerFixtures
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   store: ['embedded', { option: true, scope: 'worker' }],
+  tokenLifetimeSec: [undefined, { option: true, scope: 'worker' }],
   stack: [
-    async ({ store }, use) => {
-      const stack = await startDemoStack(store)
+    async ({ store, tokenLifetimeSec }, use) => {
+      const stack = await startDemoStack(
+        store,
+        tokenLifetimeSec === undefined ? {} : { tokenLifetimeSec },
+      )
       await use(stack)
       await stack.stop()
     },

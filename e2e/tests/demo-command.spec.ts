@@ -24,6 +24,18 @@ async function demoEnv() {
   }
 }
 
+/**
+ * Reads the favorite quote through the page's origin as the page does: with a token from
+ * the API server. The gateway checks tokens: without one the read is refused.
+ */
+async function readFavoriteQuote(webPort: number): Promise<unknown> {
+  const url = `http://127.0.0.1:${webPort}/v1/tenants/experiment-with-watches-in-liveview/records/quotes/my-favorite-quote`
+  expect((await fetch(url)).status).toBe(401)
+  const issued = await fetch(`http://127.0.0.1:${webPort}/api/token`, { method: 'POST' })
+  const { token } = (await issued.json()) as { token: string }
+  return (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()
+}
+
 async function expectNothingListening(ports: Record<string, number>): Promise<void> {
   for (const [name, port] of Object.entries(ports)) {
     expect(await isListening(port), `${name} (port ${port}) is still listening`).toBe(false)
@@ -41,10 +53,9 @@ test('the demo starts the gateway, the API server and Vite; Ctrl-C stops all of 
     const health = await fetch(`http://127.0.0.1:${ports.gateway}/v1/healthz`)
     expect(health.status).toBe(200)
     // The API server seeded the first quote, and the gateway serves it.
-    const record = await fetch(
-      `http://127.0.0.1:${ports.web}/v1/tenants/experiment-with-watches-in-liveview/records/quotes/my-favorite-quote`,
-    )
-    expect(await record.json()).toMatchObject({ value: { author: 'Philippe Verdoux', likes: 0 } })
+    expect(await readFavoriteQuote(ports.web)).toMatchObject({
+      value: { author: 'Philippe Verdoux', likes: 0 },
+    })
     // Each part's output is prefixed with its name.
     expect(demo.output.some((line) => line.startsWith('[demo] [gateway]'))).toBe(true)
     expect(demo.output.some((line) => line.startsWith('[demo] [api]'))).toBe(true)
@@ -80,10 +91,9 @@ test('pnpm demo --store fdb without FDB_CLUSTER_FILE starts the libfdb_c test do
 
     const health = await fetch(`http://127.0.0.1:${ports.gateway}/v1/healthz`)
     expect(await health.json()).toEqual({ ok: true, store: 'fdb' })
-    const record = await fetch(
-      `http://127.0.0.1:${ports.web}/v1/tenants/experiment-with-watches-in-liveview/records/quotes/my-favorite-quote`,
-    )
-    expect(await record.json()).toMatchObject({ value: { author: 'Philippe Verdoux', likes: 0 } })
+    expect(await readFavoriteQuote(ports.web)).toMatchObject({
+      value: { author: 'Philippe Verdoux', likes: 0 },
+    })
 
     await demo.stop('SIGINT')
     expect((await demo.exited).code).toBe(0)

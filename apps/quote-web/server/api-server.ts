@@ -4,6 +4,7 @@ import { SyncError, assertId, toSyncError } from '@fdb-live/core'
 import type { Repo } from '@fdb-live/core'
 import { QUOTE_TENANT, changeQuote, like } from '../src/quote-schema.js'
 import { parseQuoteInput } from './quote-input.js'
+import { tokenRoute, type TokenIssuerOptions } from './token-issuer.js'
 
 /** Options for {@link createApiServer}. */
 export interface ApiServerOptions {
@@ -13,6 +14,11 @@ export interface ApiServerOptions {
   tenant?: string
   /** Called with every error that is not the caller's fault (5xx), for the log. */
   onError?: (error: unknown) => void
+  /**
+   * Issue gateway tokens at `POST /api/token` (the gateway checks tokens). Without it the
+   * route answers `{"token":null}`: the gateway is open.
+   */
+  tokens?: Omit<TokenIssuerOptions, 'tenant'> | undefined
   /** Called with one line per request (not health checks), e.g. `POST /api/quotes/x/like 204 3 ms`. */
   onRequest?: (line: string) => void
 }
@@ -24,6 +30,8 @@ export interface ApiServerOptions {
  * - `POST /api/quotes/:id/like` → `204`. Like the seed's handler it does not answer with
  *   the new count: every tab, this one included, learns it from the gateway's stream.
  * - `POST /api/quotes/:id` with `{"author","content"}` → `200 {"version"}`: the change form.
+ * - `POST /api/token` → `{"token","expiresInSec"}`: a short-lived read-only token for the
+ *   gateway (`token-issuer.ts`), or `{"token":null}` when the gateway is open.
  *
  * Errors are `{"error":{"code","message"}}` with the status of the code (docs/protocol.md).
  */
@@ -48,6 +56,14 @@ export function createApiServer(options: ApiServerOptions): Express {
     await options.repo.store.ping()
     res.json({ ok: true })
   })
+
+  const tenantName = options.tenant ?? QUOTE_TENANT
+  app.post(
+    '/api/token',
+    options.tokens === undefined
+      ? (_req, res) => void res.set('Cache-Control', 'no-store').json({ token: null })
+      : tokenRoute({ ...options.tokens, tenant: tenantName }),
+  )
 
   app.post('/api/quotes/:id/like', async (req, res) => {
     await like(tenant, validId(req.params.id))

@@ -6,6 +6,9 @@
  *
  * `--seed` writes the seed's first quote (replace on conflict) before listening, as the
  * seed does before it starts its LiveView. SIGINT/SIGTERM close the server and the store.
+ *
+ * FDB_LIVE_AUTH_SECRET (the gateway's HS256 secret): issue gateway tokens at `POST
+ * /api/token`, living DEMO_TOKEN_LIFETIME_SEC seconds (default 60).
  */
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
@@ -51,8 +54,12 @@ if (values.seed) {
   console.log(`api: seeded the first quote (version ${version})`)
 }
 
+const authSecret = process.env['FDB_LIVE_AUTH_SECRET']
+const lifetimeSec = Number(process.env['DEMO_TOKEN_LIFETIME_SEC'] ?? 60)
+if (authSecret) console.log(`api: issuing gateway tokens that live ${lifetimeSec} s`)
 const app = createApiServer({
   repo,
+  tokens: authSecret ? { secret: authSecret, lifetimeSec } : undefined,
   onError: (error) => console.error('api: request failed:', error),
   onRequest: (line) => console.log(`api: ${line}`),
 })

@@ -4,6 +4,7 @@ import { QUOTE_TENANT } from './quote-schema.js'
 import { FavoriteQuote } from './favorite-quote.js'
 import { ChangeQuoteForm } from './change-quote-form.js'
 import { ConnectionStatus } from './connection-status.js'
+import { getGatewayToken } from './gateway-token.js'
 
 const queryClient = new QueryClient()
 
@@ -13,11 +14,19 @@ const queryClient = new QueryClient()
  */
 const gatewayUrl = import.meta.env.VITE_GATEWAY_URL ?? window.location.origin
 
-/** The page: the seed's LiveView, as React components fed by the gateway's stream. */
+/**
+ * The page: the seed's LiveView, as React components fed by the gateway's stream. The
+ * gateway checks tokens: the page gets short-lived read-only ones from the API server.
+ */
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <SyncProvider gatewayUrl={gatewayUrl} tenant={QUOTE_TENANT} queryClient={queryClient}>
+      <SyncProvider
+        gatewayUrl={gatewayUrl}
+        tenant={QUOTE_TENANT}
+        queryClient={queryClient}
+        getToken={getGatewayToken}
+      >
         <main className="content">
           <h1>My Favorite Quote</h1>
           <FavoriteQuote />

@@ -25,6 +25,7 @@ const states: Record<ConnectionPhase, ConnectionState> = {
 const serverError = new SyncError('store_unavailable', 'HTTP 503')
 const idleTimeout = new SyncError('store_unavailable', 'No answer from the gateway for 45000 ms.')
 const tooMany = new SyncError('too_many_subscriptions', '1001 subscriptions; the limit is 1000.')
+const rateLimited = new SyncError('rate_limited', 'Too many streams for this principal.')
 const events = {
   open: { type: 'open' },
   empty: { type: 'empty' },
@@ -34,6 +35,8 @@ const events = {
   '5xx': { type: 'failed', request: 1, error: serverError },
   idleTimeout: { type: 'failed', request: 1, error: idleTimeout },
   '4xx': { type: 'refused', request: 1, error: tooMany },
+  '429': { type: 'rateLimited', request: 1, error: rateLimited, retryAfterMs: 3000 },
+  tokenExpired: { type: 'tokenExpired', request: 1 },
   retryDue: { type: 'retryDue' },
   offline: { type: 'offline' },
   online: { type: 'online' },
@@ -45,21 +48,21 @@ type EventName = keyof typeof events
 // reads `retryHint` into the backoff; it never changes phase or status.)
 const table: Record<ConnectionPhase, Record<EventName, string>> = {
   // prettier-ignore
-  idle: { open: 'requesting:connecting', empty: 'idle:connecting', headers: '-', synced: '-', retryHint: 'idle:connecting', '5xx': '-', idleTimeout: '-', '4xx': '-', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:connecting' },
+  idle: { open: 'requesting:connecting', empty: 'idle:connecting', headers: '-', synced: '-', retryHint: 'idle:connecting', '5xx': '-', idleTimeout: '-', '4xx': '-', '429': '-', tokenExpired: '-', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:connecting' },
   // prettier-ignore
-  requesting: { open: 'requesting:connecting', empty: 'idle:connecting', headers: 'streaming:connecting', synced: '-', retryHint: 'requesting:connecting', '5xx': 'waiting:connecting', idleTimeout: 'waiting:connecting', '4xx': 'refused:error', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:connecting' },
+  requesting: { open: 'requesting:connecting', empty: 'idle:connecting', headers: 'streaming:connecting', synced: '-', retryHint: 'requesting:connecting', '5xx': 'waiting:connecting', idleTimeout: 'waiting:connecting', '4xx': 'refused:error', '429': 'waiting:connecting', tokenExpired: '-', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:connecting' },
   // prettier-ignore
-  streaming: { open: 'requesting:connecting', empty: 'idle:connecting', headers: '-', synced: 'live:live', retryHint: 'streaming:connecting', '5xx': 'waiting:connecting', idleTimeout: 'waiting:connecting', '4xx': 'refused:error', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:connecting' },
+  streaming: { open: 'requesting:connecting', empty: 'idle:connecting', headers: '-', synced: 'live:live', retryHint: 'streaming:connecting', '5xx': 'waiting:connecting', idleTimeout: 'waiting:connecting', '4xx': 'refused:error', '429': 'waiting:connecting', tokenExpired: 'requesting:connecting', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:connecting' },
   // prettier-ignore
-  live: { open: 'requesting:live', empty: 'idle:live', headers: '-', synced: '-', retryHint: 'live:live', '5xx': 'waiting:reconnecting', idleTimeout: 'waiting:reconnecting', '4xx': 'refused:error', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:live' },
+  live: { open: 'requesting:live', empty: 'idle:live', headers: '-', synced: '-', retryHint: 'live:live', '5xx': 'waiting:reconnecting', idleTimeout: 'waiting:reconnecting', '4xx': 'refused:error', '429': 'waiting:reconnecting', tokenExpired: 'requesting:live', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:live' },
   // prettier-ignore
-  waiting: { open: '-', empty: 'idle:live', headers: '-', synced: '-', retryHint: 'waiting:reconnecting', '5xx': '-', idleTimeout: '-', '4xx': '-', retryDue: 'requesting:reconnecting', offline: 'offline:offline', online: '-', close: 'closed:reconnecting' },
+  waiting: { open: '-', empty: 'idle:live', headers: '-', synced: '-', retryHint: 'waiting:reconnecting', '5xx': '-', idleTimeout: '-', '4xx': '-', '429': '-', tokenExpired: '-', retryDue: 'requesting:reconnecting', offline: 'offline:offline', online: '-', close: 'closed:reconnecting' },
   // prettier-ignore
-  refused: { open: 'requesting:connecting', empty: 'idle:connecting', headers: '-', synced: '-', retryHint: 'refused:error', '5xx': '-', idleTimeout: '-', '4xx': '-', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:error' },
+  refused: { open: 'requesting:connecting', empty: 'idle:connecting', headers: '-', synced: '-', retryHint: 'refused:error', '5xx': '-', idleTimeout: '-', '4xx': '-', '429': '-', tokenExpired: '-', retryDue: '-', offline: 'offline:offline', online: '-', close: 'closed:error' },
   // prettier-ignore
-  offline: { open: '-', empty: '-', headers: '-', synced: '-', retryHint: 'offline:offline', '5xx': '-', idleTimeout: '-', '4xx': '-', retryDue: '-', offline: '-', online: 'idle:reconnecting', close: 'closed:offline' },
+  offline: { open: '-', empty: '-', headers: '-', synced: '-', retryHint: 'offline:offline', '5xx': '-', idleTimeout: '-', '4xx': '-', '429': '-', tokenExpired: '-', retryDue: '-', offline: '-', online: 'idle:reconnecting', close: 'closed:offline' },
   // prettier-ignore
-  closed: { open: '-', empty: '-', headers: '-', synced: '-', retryHint: '-', '5xx': '-', idleTimeout: '-', '4xx': '-', retryDue: '-', offline: '-', online: '-', close: '-' },
+  closed: { open: '-', empty: '-', headers: '-', synced: '-', retryHint: '-', '5xx': '-', idleTimeout: '-', '4xx': '-', '429': '-', tokenExpired: '-', retryDue: '-', offline: '-', online: '-', close: '-' },
 }
 
 describe('connection state: every state × event', () => {
@@ -94,6 +97,21 @@ describe('connection state: details', () => {
     state = transition(state, { type: 'headers', request: state.request })
     state = transition(state, { type: 'synced', request: state.request })
     expect(state).toMatchObject({ phase: 'live', failures: 0, lastError: idleTimeout })
+  })
+
+  test('a 429 waits for its Retry-After (not the backoff); any other failure clears it', () => {
+    const limited = transition(states.live, events['429'])
+    expect(limited).toMatchObject({ phase: 'waiting', retryAfterMs: 3000, lastError: rateLimited })
+    const retried = transition(limited, events.retryDue)
+    const failed = transition(retried, { ...events['5xx'], request: retried.request })
+    expect(failed.retryAfterMs).toBeUndefined()
+  })
+
+  test('an expired token reopens at once, asks for a new token, and is not a failure', () => {
+    const expired = transition(states.live, events.tokenExpired)
+    expect(expired).toMatchObject({ phase: 'requesting', request: 2, refreshToken: true })
+    expect(expired.failures).toBe(states.live.failures)
+    expect(transition(expired, { type: 'headers', request: 2 }).refreshToken).toBe(false)
   })
 
   test("the gateway's retry: hint is kept for the backoff", () => {

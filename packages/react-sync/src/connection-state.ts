@@ -12,6 +12,8 @@
  *    │                          ▼  │
  *    │                        refused (a 4xx: not retried until the set changes)
  *    │   offline (any state) ──► offline ──► online ──► idle (the driver then opens)
+ *    │   rateLimited (a 429): waiting, for the gateway's `Retry-After` instead of the backoff
+ *    │   tokenExpired (streaming, live): requesting at once, with a new token, no backoff
  *    └── close (any state) ──► closed (final)
  *
  * `request` counts requests: a new value means "start a new request" to the driver, and
@@ -38,6 +40,10 @@ export interface ConnectionState {
   readonly retryHintMs: number | undefined
   /** The current request's number. */
   readonly request: number
+  /** While `waiting` after a 429: the gateway's `Retry-After`, used instead of the backoff. */
+  readonly retryAfterMs: number | undefined
+  /** The stream's token expired: the next request asks `getToken` for a new one first. */
+  readonly refreshToken: boolean
 }
 
 /** What can happen to a connection. `request` names the request an outcome belongs to. */
@@ -51,6 +57,10 @@ export type ConnectionEvent =
   | { type: 'failed'; request: number; error: unknown }
   /** The gateway refused the request itself (a 4xx other than 408 and 429). */
   | { type: 'refused'; request: number; error: unknown }
+  /** 429 `rate_limited`: wait the gateway's `Retry-After` (when it sent one), then retry. */
+  | { type: 'rateLimited'; request: number; error: unknown; retryAfterMs: number | undefined }
+  /** The stream's token expired (`token_expired`): reopen at once with a new token. */
+  | { type: 'tokenExpired'; request: number }
   | { type: 'retryDue' }
   | { type: 'offline' }
   | { type: 'online' }
@@ -65,6 +75,8 @@ export const initialConnectionState: ConnectionState = {
   failures: 0,
   retryHintMs: undefined,
   request: 0,
+  retryAfterMs: undefined,
+  refreshToken: false,
 }
 
 const ACTIVE: ReadonlySet<ConnectionPhase> = new Set(['requesting', 'streaming', 'live'])
@@ -99,7 +111,7 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
       return { ...state, phase: 'idle', status: state.everSynced ? 'live' : 'connecting' }
     case 'headers':
       if (!current(state, event.request) || state.phase !== 'requesting') return state
-      return { ...state, phase: 'streaming' }
+      return { ...state, phase: 'streaming', refreshToken: false }
     case 'synced':
       if (!current(state, event.request) || state.phase !== 'streaming') return state
       return { ...state, phase: 'live', status: 'live', everSynced: true, failures: 0 }
@@ -113,7 +125,23 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
         status: pendingStatus(state),
         lastError: event.error,
         failures: state.failures + 1,
+        retryAfterMs: undefined,
       }
+    case 'rateLimited':
+      if (!current(state, event.request) || !isActive(state.phase)) return state
+      return {
+        ...state,
+        phase: 'waiting',
+        status: pendingStatus(state),
+        lastError: event.error,
+        failures: state.failures + 1,
+        retryAfterMs: event.retryAfterMs,
+      }
+    case 'tokenExpired':
+      if (!current(state, event.request) || (state.phase !== 'streaming' && state.phase !== 'live'))
+        return state
+      // Not a failure: the token's lifetime ended, nothing is wrong with the gateway.
+      return { ...state, phase: 'requesting', request: state.request + 1, refreshToken: true }
     case 'refused':
       if (!current(state, event.request) || !isActive(state.phase)) return state
       return { ...state, phase: 'refused', status: 'error', lastError: event.error }

@@ -7,7 +7,7 @@
  * The idle timer runs from the moment a request goes out: a request that never gets
  * response headers (a black-holed connection, a stuck proxy) fails like a silent stream.
  */
-import { SyncError } from '@fdb-live/core'
+import { SyncError, isSyncError } from '@fdb-live/core'
 import { backoffDelayMs } from './backoff.js'
 import {
   initialConnectionState,
@@ -18,7 +18,7 @@ import {
 } from './connection-state.js'
 import type { GatewayHttp } from './gateway-http.js'
 import { subscriptionKey } from './query-key.js'
-import { requestStream, StreamRefused } from './stream-request.js'
+import { RateLimited, requestStream, StreamRefused } from './stream-request.js'
 import type { KeyEvent, Subscription } from './sync-events.js'
 import type { SyncStatus } from './sync-status.js'
 
@@ -84,10 +84,12 @@ export function createConnection(options: ConnectionOptions): Connection {
     }
     if (state.phase === 'requesting' && running === undefined) start(state.request)
     if (state.phase === 'waiting' && prev.phase !== 'waiting') {
-      const delay = backoffDelayMs(state.failures - 1, {
-        baseDelayMs: options.reconnectBaseDelayMs ?? state.retryHintMs ?? 1000,
-        maxDelayMs: options.reconnectMaxDelayMs,
-      })
+      const delay =
+        state.retryAfterMs ??
+        backoffDelayMs(state.failures - 1, {
+          baseDelayMs: options.reconnectBaseDelayMs ?? state.retryHintMs ?? 1000,
+          maxDelayMs: options.reconnectMaxDelayMs,
+        })
       retryTimer = setTimeout(() => {
         retryTimer = undefined
         if (options.subscriptions().length === 0) dispatch({ type: 'empty' })
@@ -118,7 +120,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     streamKeys = subs.map((s) => subscriptionKey(s.schema, s.id))
     options.onOpening?.(subs)
     armIdle(request)
-    void run(request, abort.signal, subs, streamKeys)
+    void run(request, abort.signal, subs, streamKeys, state.refreshToken)
   }
 
   const run = async (
@@ -126,10 +128,12 @@ export function createConnection(options: ConnectionOptions): Connection {
     signal: AbortSignal,
     subs: Subscription[],
     keys: readonly string[],
+    refreshToken: boolean,
   ): Promise<void> => {
     const isCurrent = (): boolean => state.request === request && isActive(state.phase)
+    const epoch = options.epoch?.()
     try {
-      await requestStream(options.http, { subscriptions: subs, epoch: options.epoch?.() }, signal, {
+      await requestStream(options.http, { subscriptions: subs, epoch, refreshToken }, signal, {
         onHeaders: () => {
           if (!isCurrent()) return
           armIdle(request)
@@ -161,6 +165,16 @@ export function createConnection(options: ConnectionOptions): Connection {
         const { code, message } = error.error
         for (const { schema, id } of subs)
           options.onEvent({ type: 'error', schema, id, code, message })
+        return
+      }
+      if (error instanceof RateLimited) {
+        const { retryAfterMs } = error
+        dispatch({ type: 'rateLimited', request, error: error.error, retryAfterMs })
+        return
+      }
+      if (isSyncError(error) && error.code === 'token_expired') {
+        // Reopened at once with a new token; `since` and the epoch are read again then.
+        dispatch({ type: 'tokenExpired', request })
         return
       }
       dispatch({ type: 'failed', request, error })

@@ -5,6 +5,8 @@ import type { SyncEntry } from './cache-writer.js'
 import { syncQueryKey } from './query-key.js'
 import { createSyncClient, type SyncClient } from './sync-client.js'
 import {
+  TEST_SECRET_FOR_TESTING,
+  signTokenForTesting,
   startRestartableGatewayForTesting,
   type RestartableGatewayForTesting,
 } from '@fdb-live/gateway/test-support'
@@ -24,7 +26,7 @@ let gateway: RestartableGatewayForTesting
 let locks: LockManager
 let tabs: Tab[]
 
-function openTab(): Tab {
+function openTab(identity: { getToken?: () => Promise<string>; shareKey?: string } = {}): Tab {
   const queryClient = new QueryClient()
   const client = createSyncClient({
     gatewayUrl: gateway.url,
@@ -34,6 +36,8 @@ function openTab(): Tab {
     reconnectBaseDelayMs: 20,
     reconnectMaxDelayMs: 200,
     crossTab: { locks },
+    getToken: identity.getToken,
+    shareKey: identity.shareKey,
   })
   const tab: Tab = {
     client,
@@ -177,5 +181,59 @@ describe('cross-tab sharing: failed subscriptions', () => {
     follower.client.subscribe('quotes', failedId)
     // What the follower's component would show (`syncStatus`): the error, not 'live'.
     await waitFor(() => expect(follower.client.getKeyStatus('quotes', failedId)).toBe('error'))
+  })
+})
+
+describe('cross-tab sharing: only between tabs of one identity', () => {
+  beforeEach(async () => {
+    await gateway.close()
+    gateway = await startRestartableGatewayForTesting({ auth: { secret: TEST_SECRET_FOR_TESTING } })
+    const t = gateway.repo().tenant(TENANT)
+    await t.put(Quote, 'ann', quote('ann1'))
+    await t.put(Quote, 'bob', quote('bob1'))
+  })
+  // Each user may read only their own record.
+  const userToken = (sub: string) => () =>
+    signTokenForTesting({ sub, grants: [`acme/quotes/${sub}`] })
+
+  test("two users' tabs on one origin never share a stream nor see each other's records", async () => {
+    const ann = openTab({ getToken: userToken('ann') })
+    ann.client.subscribe('quotes', 'ann')
+    await waitFor(() => expect(ann.client.getKeyStatus('quotes', 'ann')).toBe('live'))
+    const bob = openTab({ getToken: userToken('bob') })
+    bob.client.subscribe('quotes', 'bob')
+    bob.client.subscribe('quotes', 'ann') // outside Bob's grants
+    await waitFor(async () => {
+      expect(bob.content('bob')).toBe('bob1')
+      expect(bob.client.getKeyStatus('quotes', 'ann')).toBe('error')
+      expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(2)
+    })
+    await gateway.repo().tenant(TENANT).put(Quote, 'ann', quote('ann2'))
+    await waitFor(() => expect(ann.content('ann')).toBe('ann2'))
+    expect(bob.content('ann')).toBeUndefined()
+    expect(ann.content('bob')).toBeUndefined()
+  })
+
+  test('two tabs of one user (same sub, different tokens) share one stream', async () => {
+    const first = openTab({ getToken: userToken('ann') })
+    first.client.subscribe('quotes', 'ann')
+    await waitFor(() => expect(first.client.getKeyStatus('quotes', 'ann')).toBe('live'))
+    const second = openTab({ getToken: userToken('ann') })
+    second.client.subscribe('quotes', 'ann')
+    await waitFor(() => expect(second.client.getKeyStatus('quotes', 'ann')).toBe('live'))
+    expect(second.content('ann')).toBe('ann1')
+    expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(1)
+  })
+
+  test('an explicit shareKey decides: different keys, separate streams', async () => {
+    const first = openTab({ getToken: userToken('ann'), shareKey: 'device-1' })
+    const second = openTab({ getToken: userToken('ann'), shareKey: 'device-2' })
+    first.client.subscribe('quotes', 'ann')
+    second.client.subscribe('quotes', 'ann')
+    await waitFor(async () => {
+      expect(first.client.getKeyStatus('quotes', 'ann')).toBe('live')
+      expect(second.client.getKeyStatus('quotes', 'ann')).toBe('live')
+      expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(2)
+    })
   })
 })

@@ -10,6 +10,9 @@
  *   follower ── {subs} ──► leader ── POST …/stream (union of all tabs) ──► gateway
  *   follower ◄── {event | status | synced | opened} ── leader ◄── events ──┘
  *
+ * Tabs of different users (different share keys) use different locks and channels: they
+ * never share a stream, so no tab sees records read with another user's token.
+ *
  * A tab that closes or crashes releases its locks: the next tab in the lock queue becomes
  * leader, announces itself, the followers send their sets again, and the new stream
  * resumes every record from its `since`. The leader notices a follower that went away
@@ -33,15 +36,19 @@ export function canShareAcrossTabs(options: CrossTabOptions): boolean {
   return resolveLocks(options) !== undefined && resolveChannel(options) !== undefined
 }
 
-/** Creates the transport; call only when {@link canShareAcrossTabs} is true. */
+/**
+ * Creates the transport; call only when {@link canShareAcrossTabs} is true. Only tabs with
+ * the same `shareKey` (one identity, see `share-key.ts`) share locks, channel and stream.
+ */
 export function createCrossTabTransport(
   host: TransportHost,
   base: LeaderConnectionBase,
   options: CrossTabOptions,
+  shareKey: string,
 ): Transport {
   const locks = resolveLocks(options)!
   const Channel = resolveChannel(options)!
-  const name = `fdb-live:${base.http.gatewayUrl}:${base.http.tenant}`
+  const name = `fdb-live:${base.http.gatewayUrl}:${base.http.tenant}:${encodeURIComponent(shareKey)}`
   const channel = new Channel(name)
   const stop = new AbortController()
   let release!: () => void

@@ -1,15 +1,32 @@
 import { SyncError, ZERO_VERSION, isSyncErrorCode, isVersion } from '@fdb-live/core'
 import { syncEntry, type SyncEntry } from './cache-writer.js'
+import type { TokenSource } from './token-source.js'
 
-/** Returns the bearer token to send, if any; called before every request. */
-export type GetToken = () => string | null | undefined | Promise<string | null | undefined>
+/** What {@link GetToken} is asked for. */
+export interface GetTokenOptions {
+  /**
+   * The gateway refused the last token (401 `unauthorized`) or it expired during a stream
+   * (`token_expired`): return a new one, not a cached copy.
+   */
+  refresh: boolean
+}
+
+/**
+ * Returns the bearer token to send, if any; called before every request, and with
+ * `{ refresh: true }` when the gateway refused or expired the last one. A function that
+ * takes no argument is fine: it is then simply called again.
+ */
+export type GetToken = (
+  options?: GetTokenOptions,
+) => string | null | undefined | Promise<string | null | undefined>
 
 /** What requests to the gateway need. */
 export interface GatewayHttp {
   readonly gatewayUrl: string
   readonly tenant: string
   readonly fetch: typeof fetch
-  readonly getToken: GetToken | undefined
+  /** The app's `getToken`, with shared refreshes; absent: requests carry no token. */
+  readonly tokens: TokenSource | undefined
 }
 
 /** `<gatewayUrl>/v1/tenants/:tenant/<path>`, each segment percent-encoded. */
@@ -19,13 +36,31 @@ export function tenantUrl(http: GatewayHttp, ...segments: string[]): string {
   return `${base}/${path}`
 }
 
-/** Request headers, with `Authorization: Bearer` when `getToken` returns a token. */
-export async function requestHeaders(
+/**
+ * Sends a request with the current token; on a 401 (the token expired or was revoked) asks
+ * `getToken` for a new one and sends it once more. A second 401 is returned as it is: the
+ * caller shows the error, it does not loop. `refresh` asks for a new token from the start
+ * (after a stream's `token_expired`).
+ */
+export async function fetchWithToken(
   http: GatewayHttp,
-  extra: Record<string, string>,
-): Promise<Record<string, string>> {
-  const token = http.getToken === undefined ? undefined : await http.getToken()
-  return token ? { ...extra, authorization: `Bearer ${token}` } : extra
+  url: string,
+  init: RequestInit & { headers: Record<string, string> },
+  refresh = false,
+): Promise<Response> {
+  const { tokens } = http
+  if (tokens === undefined) return http.fetch(url, init)
+  const send = (token: string | null | undefined) =>
+    http.fetch(url, {
+      ...init,
+      headers: token ? { ...init.headers, authorization: `Bearer ${token}` } : init.headers,
+    })
+  let token = await tokens.current()
+  if (refresh) token = await tokens.refresh(token)
+  const response = await send(token)
+  if (response.status !== 401) return response
+  await response.body?.cancel().catch(() => {})
+  return send(await tokens.refresh(token))
 }
 
 /**
@@ -40,12 +75,12 @@ export async function fetchRecord<T>(
   id: string,
   signal?: AbortSignal,
 ): Promise<SyncEntry<T>> {
-  const init: RequestInit = {
-    headers: await requestHeaders(http, { accept: 'application/json' }),
+  const init: RequestInit & { headers: Record<string, string> } = {
+    headers: { accept: 'application/json' },
     cache: 'no-store',
   }
   if (signal !== undefined) init.signal = signal
-  const response = await http.fetch(tenantUrl(http, 'records', schema, id), init)
+  const response = await fetchWithToken(http, tenantUrl(http, 'records', schema, id), init)
   if (response.status === 404) {
     const error = await errorFromResponse(response)
     if (error.code === 'not_found') return syncEntry<T>(null, ZERO_VERSION, headerEpoch(response))

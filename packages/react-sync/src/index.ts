@@ -26,6 +26,6 @@ export type {
 } from './sync-client.js'
 export type { SyncStatus } from './sync-status.js'
 export type { CrossTabOptions } from './cross-tab.js'
-export type { GetToken } from './gateway-http.js'
+export type { GetToken, GetTokenOptions } from './gateway-http.js'
 export type { SyncEntry } from './cache-writer.js'
 export type { KeyEvent, KeyErrorEvent, Subscription, ValueEvent } from './sync-events.js'

@@ -19,6 +19,8 @@ export interface SyncProviderProps {
   queryClient?: QueryClient | undefined
   /** Returns a bearer token for each request; may change between renders. */
   getToken?: GetToken | undefined
+  /** See `SyncClientOptions.shareKey`. @default the token's `sub` */
+  shareKey?: string | undefined
   /** See `SyncClientOptions.crossTab`. @default true */
   crossTab?: boolean | CrossTabOptions | undefined
   /** Use this client instead of creating one (its `queryClient` must be set). */
@@ -32,7 +34,7 @@ export interface SyncProviderProps {
  * never on the server.
  */
 export function SyncProvider(props: SyncProviderProps): ReactNode {
-  const { gatewayUrl, tenant, getToken, crossTab, client: given, children } = props
+  const { gatewayUrl, tenant, getToken, shareKey, crossTab, client: given, children } = props
   const contextQueryClient = useContext(QueryClientContext)
   const queryClient = props.queryClient ?? given?.queryClient ?? contextQueryClient
   if (queryClient === undefined) {
@@ -59,6 +61,8 @@ export function SyncProvider(props: SyncProviderProps): ReactNode {
   const crossTabOn = typeof crossTab === 'object' ? true : crossTab
   const locks = typeof crossTab === 'object' ? crossTab.locks : undefined
   const Channel = typeof crossTab === 'object' ? crossTab.BroadcastChannel : undefined
+  // Whether there is a token at all decides cross-tab sharing (see `share-key.ts`).
+  const withToken = getToken !== undefined
   const client = useMemo(
     () =>
       given ??
@@ -67,9 +71,10 @@ export function SyncProvider(props: SyncProviderProps): ReactNode {
         tenant,
         queryClient,
         crossTab: crossTabOn === true ? { locks, BroadcastChannel: Channel } : crossTabOn,
-        getToken: () => tokenRef.current?.(),
+        getToken: withToken ? (options) => tokenRef.current?.(options) : undefined,
+        shareKey,
       }),
-    [given, gatewayUrl, tenant, queryClient, crossTabOn, locks, Channel],
+    [given, gatewayUrl, tenant, queryClient, crossTabOn, locks, Channel, withToken, shareKey],
   )
   // close() is reversible (a later subscribe starts again), so StrictMode's extra
   // unmount/mount cycle is harmless.

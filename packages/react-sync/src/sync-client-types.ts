@@ -17,8 +17,19 @@ export interface SyncClientOptions {
    * `onEvent` listeners of {@link SyncClient.subscribe}.
    */
   queryClient?: QueryClient | undefined
-  /** Returns a bearer token, sent as `Authorization: Bearer <token>` on every request. */
+  /**
+   * Returns a bearer token, sent as `Authorization: Bearer <token>` on every request. Called
+   * with `{ refresh: true }` when the gateway refused the last token (401) or it expired
+   * during a stream (`token_expired`): return a new one then.
+   */
   getToken?: GetToken | undefined
+  /**
+   * Which tabs may share one stream (cross-tab): only tabs with the same key. Give one when
+   * the identity is not in the token's `sub` (or the token is opaque).
+   * @default the `sub` of the token `getToken` returns (decoded, not verified); without
+   * `getToken`, one key for the whole origin; a token without `sub`: no sharing
+   */
+  shareKey?: string | undefined
   /** @default globalThis.fetch */
   fetch?: typeof fetch | undefined
   /**

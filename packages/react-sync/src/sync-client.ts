@@ -16,6 +16,7 @@ import {
 import { createSubscriptionSet } from './subscription-set.js'
 import type { SyncClient, SyncClientOptions, SyncStatusSnapshot } from './sync-client-types.js'
 import { createTransport } from './create-transport.js'
+import { createTokenSource } from './token-source.js'
 import type { Transport, TransportHost } from './transport.js'
 import { requestEpoch, sinceFor } from './store-epoch.js'
 
@@ -33,7 +34,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     gatewayUrl: options.gatewayUrl,
     tenant: options.tenant,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    getToken: options.getToken,
+    tokens: options.getToken === undefined ? undefined : createTokenSource(options.getToken),
   }
   const queryClient = options.queryClient
   const statusListeners = new Set<() => void>()

@@ -28,3 +28,10 @@ export { startGatewayProcessForTesting } from './gateway-process.js'
 export type { GatewayProcessForTesting } from './gateway-process.js'
 export { ResumingSseClientForTesting } from './resuming-sse-client.js'
 export type { ResumingSseClientOptions, SeenRecord } from './resuming-sse-client.js'
+export {
+  signTokenForTesting,
+  keyPairForTesting,
+  bearerForTesting,
+  TEST_SECRET_FOR_TESTING,
+} from './tokens.js'
+export type { SignTokenOptions } from './tokens.js'
