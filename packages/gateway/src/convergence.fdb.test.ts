@@ -26,11 +26,13 @@ const CLIENTS = 4
 /**
  * The fault pass's seed (and knobs), or a fixed one; then this test's own knobs, which win:
  * more of the faults the like path meets, and pauses short and frequent enough to fall
- * within the test.
+ * within the test. No early too_many_watches: on a record's first arm the protocol refuses
+ * the subscription (an error event, by design), which would fail this test about once in
+ * 200 runs; a re-arm meeting it is covered by watch-hub.test.ts.
  */
 const BUGGIFY =
   `${process.env['FDB_DOUBLE_BUGGIFY'] ?? '7'},spurious_fire=0.2,unknown_landed=0.1,` +
-  'unknown_lost=0.05,inject_conflict=0.05,early_too_many_watches=0.005,pause_every_s=2,pause_ms=600'
+  'unknown_lost=0.05,inject_conflict=0.05,early_too_many_watches=0,pause_every_s=2,pause_ms=600'
 
 const onDouble = process.env['FDB_LIVE_FDB_TARGET'] === 'double'
 if (!onDouble) {
