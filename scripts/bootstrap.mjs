@@ -67,6 +67,15 @@ const commands = {
   'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
   'change-quote': () => run('node', ['scripts/change-quote.mjs', ...args]),
   bench: async () => {
+    // `pnpm bench --store fdb`: only the gateway benchmark, on the FoundationDB store (the
+    // libfdb_c test double unless FDB_CLUSTER_FILE names a cluster).
+    if (args.includes('--store')) {
+      await step(`bench: gateway ${args.join(' ')}`, [
+        'node',
+        [...SOURCE, 'bench/gateway.ts', ...args],
+      ])
+      return 0
+    }
     await step('bench: embedded store', ['node', [...SOURCE, 'bench/embedded-store.ts']])
     await step('bench: gateway', ['node', [...SOURCE, 'bench/gateway.ts']])
     await step('bench: gateway on the libfdb_c test double (our overhead, not FoundationDB)', [
