@@ -9,7 +9,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { cleanup, render, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { GetTokenOptions } from './gateway-http.js'
-import { createSyncClient, type SyncClient } from './sync-client.js'
+import type { SyncClient } from './sync-client.js'
 import { SyncProvider } from './provider.js'
 import {
   QuoteApp,
@@ -19,6 +19,7 @@ import {
   syncShownForTesting as syncShown,
 } from './test-support/quote-app.js'
 import { Quote, quote } from './test-support/quote.js'
+import { createTestClientForTesting } from './test-support/test-client.js'
 
 const TENANT = 'acme'
 let gateway: RestartableGatewayForTesting
@@ -55,17 +56,7 @@ function openClient(
   getToken: (options?: GetTokenOptions) => Promise<string>,
   fetch?: typeof globalThis.fetch,
 ): SyncClient {
-  return createSyncClient({
-    gatewayUrl: gateway.url,
-    tenant: TENANT,
-    queryClient: new QueryClient(),
-    lingerMs: 50,
-    reconnectBaseDelayMs: 20,
-    reconnectMaxDelayMs: 200,
-    crossTab: false,
-    getToken,
-    fetch,
-  })
+  return createTestClientForTesting(gateway.url, { tenant: TENANT, getToken, fetch })
 }
 const tenant = () => gateway.repo().tenant(TENANT)
 const grants = ['acme/quotes/*']

@@ -118,15 +118,6 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
     case 'retryHint':
       return state.retryHintMs === event.ms ? state : { ...state, retryHintMs: event.ms }
     case 'failed':
-      if (!current(state, event.request) || !isActive(state.phase)) return state
-      return {
-        ...state,
-        phase: 'waiting',
-        status: pendingStatus(state),
-        lastError: event.error,
-        failures: state.failures + 1,
-        retryAfterMs: undefined,
-      }
     case 'rateLimited':
       if (!current(state, event.request) || !isActive(state.phase)) return state
       return {
@@ -135,7 +126,8 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
         status: pendingStatus(state),
         lastError: event.error,
         failures: state.failures + 1,
-        retryAfterMs: event.retryAfterMs,
+        // A 429's Retry-After replaces the backoff for this wait; any other failure backs off.
+        retryAfterMs: event.type === 'rateLimited' ? event.retryAfterMs : undefined,
       }
     case 'tokenExpired':
       if (!current(state, event.request) || (state.phase !== 'streaming' && state.phase !== 'live'))

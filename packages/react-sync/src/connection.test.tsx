@@ -3,10 +3,9 @@ import {
   startRestartableGatewayForTesting,
   type RestartableGatewayForTesting,
 } from '@fdb-live/gateway/test-support'
-import { QueryClient } from '@tanstack/react-query'
 import { cleanup, render, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, test } from 'vitest'
-import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync-client.js'
+import type { SyncClient, SyncClientOptions } from './sync-client.js'
 import {
   QuoteApp,
   shownForTesting as shown,
@@ -14,6 +13,7 @@ import {
   syncShownForTesting as syncShown,
 } from './test-support/quote-app.js'
 import { Quote, quote } from './test-support/quote.js'
+import { createTestClientForTesting } from './test-support/test-client.js'
 
 const TENANT = 'acme'
 let gateway: RestartableGatewayForTesting
@@ -24,16 +24,7 @@ async function setup(
   options: Partial<SyncClientOptions> = {},
 ): Promise<void> {
   gateway = await startRestartableGatewayForTesting(gatewayOptions)
-  client = createSyncClient({
-    gatewayUrl: gateway.url,
-    tenant: TENANT,
-    queryClient: new QueryClient(),
-    lingerMs: 50,
-    reconnectBaseDelayMs: 20,
-    reconnectMaxDelayMs: 200,
-    crossTab: false,
-    ...options,
-  })
+  client = createTestClientForTesting(gateway.url, { tenant: TENANT, ...options })
 }
 const tenant = () => gateway.repo().tenant(TENANT)
 

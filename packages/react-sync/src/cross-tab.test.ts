@@ -3,7 +3,7 @@ import { QueryClient } from '@tanstack/react-query'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { SyncEntry } from './cache-writer.js'
 import { syncQueryKey } from './query-key.js'
-import { createSyncClient, type SyncClient } from './sync-client.js'
+import type { SyncClient } from './sync-client.js'
 import {
   TEST_SECRET_FOR_TESTING,
   signTokenForTesting,
@@ -12,6 +12,7 @@ import {
 } from '@fdb-live/gateway/test-support'
 import { createMemoryLocksForTesting } from './test-support/memory-locks.js'
 import { Quote, quote, type QuoteDoc } from './test-support/quote.js'
+import { createTestClientForTesting } from './test-support/test-client.js'
 
 // Each "tab" is a client with its own QueryClient. They share one lock manager (as tabs of
 // one origin do) and talk over Node's BroadcastChannel, which delivers across instances.
@@ -28,13 +29,10 @@ let tabs: Tab[]
 
 function openTab(identity: { getToken?: () => Promise<string>; shareKey?: string } = {}): Tab {
   const queryClient = new QueryClient()
-  const client = createSyncClient({
-    gatewayUrl: gateway.url,
+  const client = createTestClientForTesting(gateway.url, {
     tenant: TENANT,
     queryClient,
     lingerMs: 20,
-    reconnectBaseDelayMs: 20,
-    reconnectMaxDelayMs: 200,
     crossTab: { locks },
     getToken: identity.getToken,
     shareKey: identity.shareKey,

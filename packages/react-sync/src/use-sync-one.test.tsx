@@ -4,7 +4,7 @@ import { cleanup, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { SyncProvider } from './provider.js'
 import { syncQueryKey } from './query-key.js'
-import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync-client.js'
+import type { SyncClient, SyncClientOptions } from './sync-client.js'
 import {
   startRestartableGatewayForTesting,
   type RestartableGatewayForTesting,
@@ -12,6 +12,7 @@ import {
 import { QuoteApp, shownForTesting as shown } from './test-support/quote-app.js'
 import { Quote, quote } from './test-support/quote.js'
 import { useSyncOne } from './use-sync-one.js'
+import { createTestClientForTesting } from './test-support/test-client.js'
 
 const TENANT = 'acme'
 let gateway: RestartableGatewayForTesting
@@ -23,16 +24,7 @@ function App({ ids }: { ids: string[] }) {
 }
 
 function setup(options: Partial<SyncClientOptions> = {}): void {
-  client = createSyncClient({
-    gatewayUrl: gateway.url,
-    tenant: TENANT,
-    queryClient,
-    lingerMs: 50,
-    reconnectBaseDelayMs: 20,
-    reconnectMaxDelayMs: 200,
-    crossTab: false,
-    ...options,
-  })
+  client = createTestClientForTesting(gateway.url, { tenant: TENANT, queryClient, ...options })
 }
 
 const tenant = () => gateway.repo().tenant(TENANT)
