@@ -11,6 +11,11 @@ export interface StartGatewayOptions extends GatewayOptions {
   host?: string
   /** How long `close()` lets connections finish before cutting them. @default 2000 */
   closeGraceMs?: number
+  /**
+   * Headers set on every response before the app sees the request (`fdb-live gateway
+   * --workers N` names the worker that answered: `X-Fdb-Live-Worker`). @default {}
+   */
+  responseHeaders?: Readonly<Record<string, string>>
 }
 
 /** A gateway listening on a port. */
@@ -28,9 +33,17 @@ export interface RunningGateway {
 
 /** Starts a gateway on its own HTTP server. */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
-  const { port = 4001, host = '127.0.0.1', closeGraceMs = 2000 } = options
+  const { port = 4001, host = '127.0.0.1', closeGraceMs = 2000, responseHeaders = {} } = options
   const gateway = createGateway(options)
-  const server = http.createServer(gateway.app)
+  const headers = Object.entries(responseHeaders)
+  const server = http.createServer(
+    headers.length === 0
+      ? gateway.app
+      : (req, res) => {
+          for (const [name, value] of headers) res.setHeader(name, value)
+          gateway.app(req, res)
+        },
+  )
   server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -11,11 +11,13 @@ import {
   type StoreFlags,
 } from './options.js'
 import { addSecurityOptions, securityFromFlags, type SecurityFlags } from './security-options.js'
+import { parseWorkers, reportListening, runPrimary, workerId } from './workers.js'
 
 interface GatewayFlags extends StoreFlags, SecurityFlags {
   port: number
   host: string
   corsOrigin?: string[]
+  workers: number
 }
 
 /** Longest a shutdown may take before the process exits anyway. */
@@ -42,8 +44,27 @@ export function gatewayCommand(): Command {
         .argParser(parseOrigins)
         .env('FDB_LIVE_CORS_ORIGIN'),
     )
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'gateway processes behind the one port (node:cluster), each with its own watches; auto: one per core',
+      )
+        .default(1)
+        .argParser(parseWorkers)
+        .env('FDB_LIVE_WORKERS'),
+    )
   return addSecurityOptions(addStoreOptions(command)).action(async (flags: GatewayFlags) => {
     const logger = createLogger()
+    const worker = workerId()
+    if (flags.workers > 1 && worker === undefined) {
+      // Fail on bad security flags here, once, rather than in every worker.
+      securityFromFlags(flags, flags.host, logger, (message) =>
+        command.error(message, { exitCode: 2 }),
+      )
+      await createEmbeddedStoreOnce(flags)
+      runPrimary(flags.workers, logger)
+      return
+    }
     const security = securityFromFlags(flags, flags.host, logger, (message) =>
       command.error(message, { exitCode: 2 }),
     )
@@ -67,10 +88,17 @@ export function gatewayCommand(): Command {
       port: flags.port,
       host: flags.host,
       ...security,
+      ...(worker === undefined ? {} : { responseHeaders: { 'X-Fdb-Live-Worker': String(worker) } }),
       ...(origins === undefined ? {} : { corsOrigins: origins.includes('*') ? '*' : origins }),
     })
-    logger.info({ url: running.url, store: store.kind }, 'gateway listening')
-    process.stdout.write(`fdb-live gateway listening on ${running.url}\n`)
+    if (worker === undefined) {
+      logger.info({ url: running.url, store: store.kind }, 'gateway listening')
+      process.stdout.write(`fdb-live gateway listening on ${running.url}\n`)
+    } else {
+      // The primary prints the one "listening" line once every worker is there.
+      logger.info({ url: running.url, store: store.kind, worker }, 'gateway worker listening')
+      reportListening(running.url)
+    }
 
     let shuttingDown = false
     const shutdown = async (signal: string): Promise<void> => {
@@ -95,4 +123,17 @@ export function gatewayCommand(): Command {
     process.once('SIGTERM', () => void shutdown('SIGTERM'))
     process.once('SIGINT', () => void shutdown('SIGINT'))
   })
+}
+
+/**
+ * With `--create`, N workers would race to create one new embedded store: the primary
+ * creates it first. A store it cannot open yet is left to the workers, which wait for it.
+ */
+async function createEmbeddedStoreOnce(flags: GatewayFlags): Promise<void> {
+  if (flags.store !== 'embedded' || flags.create !== true) return
+  try {
+    await (await openStoreFromFlags(flags)).close()
+  } catch {
+    // The workers report it (and serve 503 until it can be opened).
+  }
 }
