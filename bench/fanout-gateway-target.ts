@@ -1,6 +1,7 @@
 /**
  * The gateway as bench/fanout-vs-nchan.ts runs it: the `fdb-live gateway` command from
- * source, in its own process, on the embedded store that the writer process commits to.
+ * source, in its own process, on the embedded store that the writer process commits to;
+ * with `--workers N` when the run asks for more than one serving process.
  */
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -8,6 +9,7 @@ import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { FanoutTarget, TargetOptions } from './fanout-target.js'
 import { SOURCE } from './ipc-child.js'
+import { childPids } from './proc.js'
 
 const cli = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -18,8 +20,6 @@ const cli = path.join(
 export async function startGatewayTarget(
   options: TargetOptions & { dataDir: string },
 ): Promise<FanoutTarget> {
-  if (options.workers !== 1)
-    throw new Error('the gateway has no --workers yet (issue 12, item 2): run with --workers 1')
   const profile =
     options.cpuProfileDir === undefined
       ? []
@@ -36,6 +36,7 @@ export async function startGatewayTarget(
     '--create',
     '--max-watches=100000',
     '--cors-origin=*',
+    `--workers=${options.workers}`,
   ]
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -58,7 +59,8 @@ export async function startGatewayTarget(
     streamUrl: `${url}/v1/tenants/bench/stream?sub=items/hot`,
     readyOn: 'synced',
     publishUrl: undefined,
-    servingPids: () => [child.pid!],
+    // With --workers N: the primary (which accepts and hands out connections) and its workers.
+    servingPids: () => [child.pid!, ...(options.workers > 1 ? childPids(child.pid!) : [])],
     async stop() {
       child.kill('SIGTERM') // a graceful shutdown, so that --cpu-prof writes its profile
       await exited

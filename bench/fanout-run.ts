@@ -7,7 +7,7 @@ import type { ClientsReply, ClientsRequest } from './fanout-clients.js'
 import type { FanoutTarget, TargetName } from './fanout-target.js'
 import type { WriterReply, WriterRequest } from './fanout-writer.js'
 import { IpcChild } from './ipc-child.js'
-import { loadAverage, rssBytes } from './proc.js'
+import { cpuMs, loadAverage, rssBytes } from './proc.js'
 import { stats } from './stats.js'
 
 /** Streams per client process: a client's parsing must not be the bottleneck it measures. */
@@ -23,6 +23,8 @@ let round = 0
 
 export interface FanoutRunOptions {
   name: TargetName
+  /** Serving processes (recorded with the run). */
+  workers: number
   start: () => Promise<FanoutTarget>
   writer: IpcChild<WriterRequest, WriterReply>
   dataDir: string
@@ -41,6 +43,7 @@ export interface FanoutRunOptions {
 
 export interface FanoutRun {
   target: TargetName
+  workers: number
   streams: number
   rounds: number
   clientProcesses: number
@@ -64,6 +67,11 @@ export interface FanoutRun {
     eventsDelivered: number
     eventsPerSecond: number
     ms: number
+    /**
+     * CPU time of the serving processes during the burst per 1,000 events delivered: flat
+     * as streams grow means each stream costs the same.
+     */
+    cpuMsPerKiloEvent: number
   } | null
   loadAverage: number[]
   /** CLOCK_MONOTONIC microseconds, the clock of V8's CPU profiles. */
@@ -76,6 +84,7 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
   const { streams, log } = options
   const target = await options.start()
   const rss = (): number => target.servingPids().reduce((sum, pid) => sum + rssBytes(pid), 0)
+  const cpu = (): number => target.servingPids().reduce((sum, pid) => sum + cpuMs(pid), 0)
   if (target.publishUrl === undefined)
     await options.writer.ask({ op: 'open-store', dataDir: options.dataDir })
   await sleep(300)
@@ -174,10 +183,12 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
         )
       ).reduce((sum, r) => sum + r.events, 0)
     const before = await countEvents()
+    const cpuBefore = cpu()
     const from = round + 1
     round += options.burst
     const w = await write(from, 'burst', options.burst)
     const last = await awaitRound(round)
+    const cpuUsed = cpu() - cpuBefore
     const eventsDelivered = (await countEvents()) - before
     const ms = Math.max(...last.arrivals.filter(Number.isFinite)) - w.startedAt
     delivered += last.reached
@@ -187,11 +198,13 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
       eventsDelivered,
       eventsPerSecond: Math.round((eventsDelivered / ms) * 1000),
       ms: Math.round(ms),
+      cpuMsPerKiloEvent: Math.round((cpuUsed / Math.max(1, eventsDelivered)) * 1000 * 100) / 100,
     }
   }
   const expected = streams * (options.rounds + (options.burst > 0 ? 1 : 0))
   const run: FanoutRun = {
     target: target.name,
+    workers: options.workers,
     streams,
     rounds: options.rounds,
     clientProcesses: count,
@@ -216,7 +229,7 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
       : {}),
   }
   log(
-    `${target.name}: ${streams} streams, ${options.rounds} rounds: p50 ${run.latencyMs['p50']} ms, ` +
+    `${target.name} ×${options.workers}: ${streams} streams, ${options.rounds} rounds: p50 ${run.latencyMs['p50']} ms, ` +
       `p99 ${run.latencyMs['p99']} ms; delivered ${delivered}/${expected}` +
       (burst
         ? `; burst ${burst.eventsPerSecond} events/s (${burst.eventsDelivered}/${burst.eventsExpected})`

@@ -21,10 +21,7 @@ export interface FanoutTarget {
 }
 
 export interface TargetOptions {
-  /**
-   * Serving processes: nginx `worker_processes`, the gateway's future `--workers` (issue
-   * 12, item 2). Only 1 is supported by the gateway today.
-   */
+  /** Serving processes: nginx `worker_processes`, the gateway's `--workers`. */
   workers: number
   fileLimit: FileLimit
   /** Scratch directory of this run. */

@@ -13,11 +13,17 @@
  *                     checks delivery, never timings (CI runs this)
  *   --sizes 1000,5000 stream counts (default 1000,5000,10000,19000)
  *   --rounds N        timed writes per size (default 20)
- *   --workers N       serving processes (nginx worker_processes; the gateway has no
- *                     --workers yet, so it is skipped when N > 1)
+ *   --workers 1,2     serving processes, one pass per value: the gateway's `--workers N`
+ *                     against nginx `worker_processes N` (default 1)
+ *   --deadline-s S    start no new run after S seconds; the runs left out are listed in
+ *                     the results (`skipped`) and the log (default: none)
  *   --no-nchan        the gateway only
  *   --profile         the gateway only, at 5,000 streams, under `node --cpu-prof`; writes
  *                     bench/results/profile/ for bench/flamegraph.ts
+ *
+ * The gateway's runs also form the scaling curve (issue 12, target 6): events/s in the burst,
+ * CPU per 1,000 events and RSS per stream as streams grow, for each worker count; `knee`
+ * in the results names the first size where the cost per stream stops being flat.
  *
  * Writes bench/results/fanout-vs-nchan.json (smoke: into the temporary directory).
  * Exits 1 when any event was not delivered to every stream.
@@ -45,7 +51,8 @@ const option = (name: string): string | undefined => {
 
 const smoke = flag('--smoke')
 const profile = flag('--profile')
-const workers = Number(option('--workers') ?? 1)
+const workerCounts = (option('--workers') ?? '1').split(',').map(Number)
+const deadlineS = Number(option('--deadline-s') ?? Infinity)
 const sizes = profile
   ? [5000]
   : (option('--sizes')?.split(',').map(Number) ?? (smoke ? [300] : [1000, 5000, 10_000, 19_000]))
@@ -64,8 +71,7 @@ async function main(): Promise<number> {
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
   const profileDir = path.join(here, 'results', 'profile')
   if (profile) fs.rmSync(profileDir, { recursive: true, force: true })
-  const targetOptions: TargetOptions = {
-    workers,
+  const targetOptions: Omit<TargetOptions, 'workers'> = {
     fileLimit: limit,
     dir,
     ...(profile ? { cpuProfileDir: profileDir } : {}),
@@ -77,32 +83,39 @@ async function main(): Promise<number> {
     nchan = found.ok ? { available: true } : { available: false, reason: found.reason }
     if (!found.ok) log(`nchan SKIPPED: ${found.reason}`)
   }
-  const starters: Partial<Record<TargetName, () => Promise<FanoutTarget>>> = {
-    gateway: () => startGatewayTarget({ ...targetOptions, dataDir }),
-    ...(nchan.available ? { nchan: () => startNchanTarget(targetOptions) } : {}),
-  }
+  const starters = (workers: number): Partial<Record<TargetName, () => Promise<FanoutTarget>>> => ({
+    gateway: () => startGatewayTarget({ ...targetOptions, workers, dataDir }),
+    ...(nchan.available ? { nchan: () => startNchanTarget({ ...targetOptions, workers }) } : {}),
+  })
   const skipped: Record<string, string> = {}
-  if (workers !== 1) {
-    delete starters.gateway
-    skipped['gateway'] = 'no --workers in the gateway yet (issue 12, item 2)'
-    log(`gateway SKIPPED: ${skipped['gateway']}`)
-  }
 
   const writer = new IpcChild<WriterRequest, WriterReply>('fanout-writer.ts', [])
   await writer.ready
   const runs: FanoutRun[] = []
   let address = 0
-  const plan = profile
-    ? sizes.map((streams) => ({ streams, rounds }))
-    : [single, ...sizes.map((streams) => ({ streams, rounds }))]
-  for (const { streams, rounds: roundsHere } of plan) {
+  // Scenario 4 (one stream) once, with one serving process; then every size per worker count.
+  const plan = workerCounts.flatMap((workers, i) => [
+    ...(profile || i > 0 ? [] : [{ ...single, workers }]),
+    ...sizes.map((streams) => ({ streams, rounds, workers })),
+  ])
+  for (const [step, { streams, rounds: roundsHere, workers }] of plan.entries()) {
+    const what = `${streams} streams, ${workers} worker(s)`
     if (streams + 256 > limit.nofile) {
-      log(`${streams} streams SKIPPED: ${limit.how}`)
+      skipped[what] = limit.how
+      log(`${what} SKIPPED: ${limit.how}`)
       continue
     }
-    for (const [name, start] of Object.entries(starters)) {
+    const elapsedS = (Date.now() - startedAt) / 1000
+    if (elapsedS > deadlineS) {
+      skipped[what] = `past the --deadline-s ${deadlineS} budget (${Math.round(elapsedS)} s in)`
+      log(`${what} SKIPPED: ${skipped[what]}`)
+      continue
+    }
+    log(`[${step + 1}/${plan.length}] ${what} (${Math.round(elapsedS)} s so far)`)
+    for (const [name, start] of Object.entries(starters(workers))) {
       const run = await runFanout({
         name: name as TargetName,
+        workers,
         start,
         writer,
         dataDir,
@@ -133,11 +146,12 @@ async function main(): Promise<number> {
     },
     loadAverage: { before: loadBefore, after: loadAfter },
     openFiles: limit.how,
-    workers,
+    workers: workerCounts,
     nchan,
     skipped,
     durationS: Math.round((Date.now() - startedAt) / 100) / 10,
     runs,
+    knee: kneeOf(runs),
   }
   const out = smoke
     ? path.join(os.tmpdir(), 'fdb-live-fanout-smoke.json')
@@ -146,6 +160,8 @@ async function main(): Promise<number> {
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
   fs.rmSync(dir, { recursive: true, force: true })
   printTable(runs)
+  for (const [workers, knee] of Object.entries(results.knee))
+    log(`scaling, gateway ×${workers}: ${knee.note}`)
   log(`load average after: ${loadAfter.join(' ')}; ${results.durationS} s; wrote ${out}`)
   const undelivered = runs.filter((run) => run.delivery.missing > 0)
   for (const run of undelivered)
@@ -164,14 +180,57 @@ function ensureNchanIfInstalled(): { ok: true } | { ok: false; reason: string } 
 
 function printTable(runs: FanoutRun[]): void {
   const fmt = (x: number | null | undefined): string => (x == null ? '—' : String(x))
-  log('target   streams  p50 ms   p99 ms   RSS/stream KiB  events/s  delivered')
+  log('target   ×  streams  p50 ms   p99 ms   RSS/stream KiB  events/s  CPU ms/1k ev  delivered')
   for (const run of runs) {
     log(
-      `${run.target.padEnd(8)} ${String(run.streams).padStart(7)}  ${fmt(run.latencyMs['p50']).padStart(7)}  ` +
+      `${run.target.padEnd(8)} ${run.workers}  ${String(run.streams).padStart(7)}  ${fmt(run.latencyMs['p50']).padStart(7)}  ` +
         `${fmt(run.latencyMs['p99']).padStart(7)}  ${fmt(run.memory.rssGrowthPerStreamKiB).padStart(14)}  ` +
-        `${fmt(run.burst?.eventsPerSecond).padStart(8)}  ${run.delivery.delivered}/${run.delivery.expected}`,
+        `${fmt(run.burst?.eventsPerSecond).padStart(8)}  ${fmt(run.burst?.cpuMsPerKiloEvent).padStart(12)}  ` +
+        `${run.delivery.delivered}/${run.delivery.expected}`,
     )
   }
+}
+
+/** Within this factor of the smallest size's cost, the cost per stream counts as flat. */
+const FLAT = 1.25
+
+/**
+ * Where the gateway's cost per stream stops being flat (issue 12, target 6), per worker
+ * count: the first size at which CPU per 1,000 events or RSS growth per stream is more
+ * than FLAT times what it was at the smallest size measured, or null if it never is.
+ */
+function kneeOf(runs: FanoutRun[]): Record<string, { streams: number | null; note: string }> {
+  const knees: Record<string, { streams: number | null; note: string }> = {}
+  for (const workers of new Set(runs.map((run) => run.workers))) {
+    const curve = runs
+      .filter((r) => r.target === 'gateway' && r.workers === workers && r.burst !== null)
+      .sort((a, b) => a.streams - b.streams)
+    const base = curve[0]
+    if (base === undefined || curve.length < 2) {
+      knees[workers] = { streams: null, note: 'fewer than two sizes: no curve' }
+      continue
+    }
+    const cpu0 = base.burst!.cpuMsPerKiloEvent
+    const rss0 = base.memory.rssGrowthPerStreamKiB ?? NaN
+    const bent = curve.find(
+      (r) =>
+        r.burst!.cpuMsPerKiloEvent > FLAT * Math.max(cpu0, 1) ||
+        (r.memory.rssGrowthPerStreamKiB ?? 0) > FLAT * rss0,
+    )
+    knees[workers] =
+      bent === undefined
+        ? {
+            streams: null,
+            note: `flat from ${base.streams} to ${curve.at(-1)!.streams} streams (within ×${FLAT} of CPU/event and RSS/stream)`,
+          }
+        : {
+            streams: bent.streams,
+            note:
+              `stops being flat at ${bent.streams} streams: CPU ${bent.burst!.cpuMsPerKiloEvent} ms per 1k events ` +
+              `(${cpu0} at ${base.streams}), RSS ${bent.memory.rssGrowthPerStreamKiB} KiB per stream (${rss0})`,
+          }
+  }
+  return knees
 }
 
 // Ctrl-C or a kill: exit through 'exit', where the servers started here are stopped.

@@ -14,6 +14,20 @@ export function rssBytes(pid: number): number {
   return Number(kib) * 1024
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in milliseconds, from
+ * /proc/<pid>/stat (clock ticks of 10 ms: only good for windows of a second or more).
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return 0 // exited
+  }
+}
+
 /** The pids whose parent is `pid` (the nginx master's workers). */
 export function childPids(pid: number): number[] {
   const children: number[] = []
