@@ -21,7 +21,7 @@
  *   --profile         the gateway only, at 5,000 streams, under `node --cpu-prof`; writes
  *                     bench/results/profile/ for bench/flamegraph.ts
  *
- * The gateway's runs also form the scaling curve (issue 12, target 6): events/s in the burst,
+ * The gateway's runs also form the scaling curve (issue 12, target 6): events/s while one write fans out,
  * CPU per 1,000 events and RSS per stream as streams grow, for each worker count; `knee`
  * in the results names the first size where the cost per stream stops being flat.
  *
@@ -180,12 +180,13 @@ function ensureNchanIfInstalled(): { ok: true } | { ok: false; reason: string } 
 
 function printTable(runs: FanoutRun[]): void {
   const fmt = (x: number | null | undefined): string => (x == null ? '—' : String(x))
+  // events/s: while one write fans out (streams / p50 of write → last receipt).
   log('target   ×  streams  p50 ms   p99 ms   RSS/stream KiB  events/s  CPU ms/1k ev  delivered')
   for (const run of runs) {
     log(
       `${run.target.padEnd(8)} ${run.workers}  ${String(run.streams).padStart(7)}  ${fmt(run.latencyMs['p50']).padStart(7)}  ` +
         `${fmt(run.latencyMs['p99']).padStart(7)}  ${fmt(run.memory.rssGrowthPerStreamKiB).padStart(14)}  ` +
-        `${fmt(run.burst?.eventsPerSecond).padStart(8)}  ${fmt(run.burst?.cpuMsPerKiloEvent).padStart(12)}  ` +
+        `${fmt(run.fanoutEventsPerSecond).padStart(8)}  ${fmt(run.cpuMsPerKiloEvent).padStart(12)}  ` +
         `${run.delivery.delivered}/${run.delivery.expected}`,
     )
   }
@@ -203,18 +204,18 @@ function kneeOf(runs: FanoutRun[]): Record<string, { streams: number | null; not
   const knees: Record<string, { streams: number | null; note: string }> = {}
   for (const workers of new Set(runs.map((run) => run.workers))) {
     const curve = runs
-      .filter((r) => r.target === 'gateway' && r.workers === workers && r.burst !== null)
+      .filter((r) => r.target === 'gateway' && r.workers === workers && r.streams >= 100)
       .sort((a, b) => a.streams - b.streams)
     const base = curve[0]
     if (base === undefined || curve.length < 2) {
       knees[workers] = { streams: null, note: 'fewer than two sizes: no curve' }
       continue
     }
-    const cpu0 = base.burst!.cpuMsPerKiloEvent
+    const cpu0 = base.cpuMsPerKiloEvent
     const rss0 = base.memory.rssGrowthPerStreamKiB ?? NaN
     const bent = curve.find(
       (r) =>
-        r.burst!.cpuMsPerKiloEvent > FLAT * Math.max(cpu0, 1) ||
+        r.cpuMsPerKiloEvent > FLAT * Math.max(cpu0, 1) ||
         (r.memory.rssGrowthPerStreamKiB ?? 0) > FLAT * rss0,
     )
     knees[workers] =
@@ -226,7 +227,7 @@ function kneeOf(runs: FanoutRun[]): Record<string, { streams: number | null; not
         : {
             streams: bent.streams,
             note:
-              `stops being flat at ${bent.streams} streams: CPU ${bent.burst!.cpuMsPerKiloEvent} ms per 1k events ` +
+              `stops being flat at ${bent.streams} streams: CPU ${bent.cpuMsPerKiloEvent} ms per 1k events ` +
               `(${cpu0} at ${base.streams}), RSS ${bent.memory.rssGrowthPerStreamKiB} KiB per stream (${rss0})`,
           }
   }

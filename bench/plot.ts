@@ -1,7 +1,9 @@
 /**
  * Draws the plots of docs/benchmarks.md from bench/results/*.json (Vega-Lite, rendered to
- * SVG in Node, no browser needed): the latency percentiles, and the fan-out against nchan
- * (latency, memory per stream and events/s as streams grow) when its results are there.
+ * SVG in Node, no browser needed): the latency percentiles, and one plot per scenario of
+ * issue 12 whose results are there: the fan-out against nchan and its scaling curve
+ * (plot-fanout.ts), many records against the naive way and write → DOM in Chromium
+ * (plot-scenarios.ts).
  *
  *   node --conditions=@fdb-live/source --import tsx bench/plot.ts
  */
@@ -10,6 +12,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as vega from 'vega'
 import * as vegaLite from 'vega-lite'
+import { fanoutSpec, scalingSpec, type FanoutResults } from './plot-fanout.js'
+import {
+  browserSpec,
+  manyRecordsSpec,
+  type BrowserResults,
+  type ManyRecordsResults,
+} from './plot-scenarios.js'
 
 interface Percentiles {
   p50: number
@@ -71,95 +80,17 @@ async function render(topLevel: vegaLite.TopLevelSpec, file: string): Promise<vo
 }
 
 await render(spec, 'benchmarks-latency.svg')
-if (fs.existsSync(path.join(here, 'results', 'fanout-vs-nchan.json')))
-  await render(fanoutSpec(read<FanoutResults>('fanout-vs-nchan.json')), 'benchmarks-fanout.svg')
-
-interface FanoutResults {
-  date: string
-  loadAverage: { before: number[]; after: number[] }
-  runs: Array<{
-    target: string
-    streams: number
-    latencyMs: { p50: number; p99: number }
-    memory: { rssGrowthPerStreamKiB: number | null }
-    burst: { eventsPerSecond: number } | null
-  }>
+// One plot per scenario, each only when its results are there (`pnpm bench --only …`).
+const has = (name: string): boolean => fs.existsSync(path.join(here, 'results', name))
+if (has('fanout-vs-nchan.json')) {
+  const fanout = read<FanoutResults>('fanout-vs-nchan.json')
+  await render(fanoutSpec(fanout), 'benchmarks-fanout.svg')
+  await render(scalingSpec(fanout), 'benchmarks-scaling.svg')
 }
-
-/** Three panels over stream counts: p50/p99 write → receipt, RSS per stream, events/s. */
-function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
-  const runs = results.runs.filter((run) => run.streams >= 100)
-  const latency = runs.flatMap((run) =>
-    (['p50', 'p99'] as const).map((p) => ({
-      streams: run.streams,
-      series: `${run.target} ${p}`,
-      ms: run.latencyMs[p],
-    })),
+if (has('many-records.json'))
+  await render(
+    manyRecordsSpec(read<ManyRecordsResults>('many-records.json')),
+    'benchmarks-many-records.svg',
   )
-  const memory = runs.map((run) => ({
-    streams: run.streams,
-    series: run.target,
-    kib: run.memory.rssGrowthPerStreamKiB,
-  }))
-  const rate = runs.map((run) => ({
-    streams: run.streams,
-    series: run.target,
-    eventsPerSecond: run.burst?.eventsPerSecond ?? null,
-  }))
-  const x = { field: 'streams', type: 'quantitative', title: 'streams' } as const
-  // The same colours in every panel: the gateway warm, nchan cool.
-  const color = {
-    field: 'series',
-    type: 'nominal',
-    title: null,
-    scale: {
-      domain: ['gateway p50', 'gateway p99', 'nchan p50', 'nchan p99'],
-      range: ['#e4572e', '#f3a712', '#29335c', '#669bbc'],
-    },
-  } as const
-  const colorByTarget = {
-    ...color,
-    scale: { domain: ['gateway', 'nchan'], range: ['#e4572e', '#29335c'] },
-  } as const
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Fan-out of one record: gateway vs nginx + nchan, same run (${results.date.slice(0, 10)}, load ${results.loadAverage.before[0]}–${results.loadAverage.after[0]} on 2 vCPUs)`,
-    hconcat: [
-      {
-        title: 'write start → receipt (ms, log)',
-        width: 240,
-        data: { values: latency },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x,
-          y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
-          color,
-        },
-      },
-      {
-        title: 'RSS growth per idle stream (KiB)',
-        width: 200,
-        data: { values: memory },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x,
-          y: { field: 'kib', type: 'quantitative', title: 'KiB' },
-          color: colorByTarget,
-        },
-      },
-      {
-        title: 'events/s delivered in a burst',
-        width: 200,
-        data: { values: rate },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x,
-          y: { field: 'eventsPerSecond', type: 'quantitative', title: 'events/s' },
-          color: colorByTarget,
-        },
-      },
-    ],
-    resolve: { scale: { color: 'independent' } },
-    config: { background: 'white' },
-  }
-}
+if (has('browser-dom.json'))
+  await render(browserSpec(read<BrowserResults>('browser-dom.json')), 'benchmarks-browser.svg')

@@ -7,6 +7,7 @@
 // command. Plain Node.js on purpose: nothing of the project is installed yet when it runs.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -53,9 +54,18 @@ const commands = {
     // Checks that the fan-out harness runs and delivers every event; it never asserts timings.
     await step('benchmark harness smoke run (no timing assertions)', [
       'node',
-      [...SOURCE, 'bench/fanout-vs-nchan.ts', '--smoke'],
+      [...SOURCE, 'bench/fanout-vs-nchan.ts', '--smoke', '--workers', '1,2'],
+    ])
+    await step('benchmark harness smoke run: many records (no timing assertions)', [
+      'node',
+      [...SOURCE, 'bench/many-records.ts', '--smoke'],
     ])
     await step('browser tests (e2e, Chromium)', pnpm('run', 'test:e2e'))
+    // After the e2e step, which made sure Chromium is there.
+    await step('benchmark harness smoke run: write → DOM in Chromium (no timing assertions)', [
+      'node',
+      [...SOURCE, 'bench/browser-dom.ts', '--smoke'],
+    ])
     summarize(
       unitReport,
       path.join(root, 'e2e', '.artifacts', 'results.json'),
@@ -76,24 +86,111 @@ const commands = {
       ])
       return 0
     }
-    await step('bench: embedded store', ['node', [...SOURCE, 'bench/embedded-store.ts']])
-    await step('bench: gateway', ['node', [...SOURCE, 'bench/gateway.ts']])
-    await step('bench: gateway on the libfdb_c test double (our overhead, not FoundationDB)', [
-      'node',
-      [...SOURCE, 'bench/gateway.ts', '--store', 'fdb'],
-    ])
-    await step('bench: fan-out, gateway against nginx + nchan (1k–19k streams, ~10 min)', [
-      'node',
-      [...SOURCE, 'bench/fanout-vs-nchan.ts'],
-    ])
-    await step('bench: CPU profile of the gateway at 5k streams', [
-      'node',
-      [...SOURCE, 'bench/fanout-vs-nchan.ts', '--profile'],
-    ])
-    await step('bench: flame graphs', ['node', [...SOURCE, 'bench/flamegraph.ts']])
-    await step('bench: plot', ['node', [...SOURCE, 'bench/plot.ts']])
-    return 0
+    return runBenchmarks(args)
   },
+}
+
+/**
+ * The scenarios of `pnpm bench`, in order (docs/benchmarks.md has a section for each).
+ * `budgetS` bounds each: a scenario still running past it is stopped and reported as
+ * failed, so that the whole run stays under BENCH_TOTAL_BUDGET_S. `--only a,b` runs a
+ * subset; the plots and the summary are drawn after any subset.
+ */
+const BENCH_SCENARIOS = [
+  {
+    name: 'embedded',
+    what: 'embedded store: commits, and commit → watch fired across processes (target 4)',
+    budgetS: 90,
+    runs: [['bench/embedded-store.ts']],
+  },
+  {
+    name: 'gateway',
+    what: 'gateway: memory, fan-out to 1/100/1,000 clients, throughput (embedded store, then the libfdb_c test double: our overhead, not FoundationDB)',
+    budgetS: 180,
+    runs: [['bench/gateway.ts'], ['bench/gateway.ts', '--store', 'fdb']],
+  },
+  {
+    name: 'fanout',
+    what: 'fan-out of one record, gateway against nginx + nchan, 1 and 2 workers, 1k–19k streams (targets 1, 2, 6)',
+    budgetS: 720,
+    // Starts no new run after 560 s; the 19k runs that no longer fit are listed as skipped.
+    runs: [['bench/fanout-vs-nchan.ts', '--workers', '1,2', '--deadline-s', '560']],
+  },
+  {
+    name: 'many-records',
+    what: 'many records: 1,000 streams × 100 subscriptions, 1,000 writes/s for 60 s, against the naive way (target 3)',
+    budgetS: 300,
+    runs: [['bench/many-records.ts']],
+  },
+  {
+    name: 'browser',
+    what: 'in the browser: write → demo DOM in Chromium, 200 writes; useSyncOne reads for 150–1,000 rows (target 5)',
+    budgetS: 150,
+    runs: [['bench/browser-dom.ts'], ['bench/react-hooks.ts']],
+  },
+  {
+    name: 'profile',
+    what: 'CPU profile of the gateway at 5k streams, and its flame graphs',
+    budgetS: 150,
+    runs: [['bench/fanout-vs-nchan.ts', '--profile'], ['bench/flamegraph.ts']],
+  },
+]
+/** About 25 minutes when every scenario runs to its budget; typically less. */
+const BENCH_TOTAL_BUDGET_S = BENCH_SCENARIOS.reduce((sum, s) => sum + s.budgetS, 0)
+
+/** `pnpm bench [--only fanout,many-records]`: every scenario (or some), then plots and a summary. */
+async function runBenchmarks(benchArgs) {
+  const at = benchArgs.indexOf('--only')
+  const only = at < 0 ? undefined : (benchArgs[at + 1] ?? '').split(',')
+  const unknown = (only ?? []).filter((name) => !BENCH_SCENARIOS.some((s) => s.name === name))
+  if (unknown.length > 0) {
+    console.error(
+      `bootstrap: unknown scenario ${unknown.join(', ')}; use --only with ${BENCH_SCENARIOS.map((s) => s.name).join(', ')}`,
+    )
+    return 2
+  }
+  const chosen = BENCH_SCENARIOS.filter((s) => only === undefined || only.includes(s.name))
+  const budget = chosen.reduce((sum, s) => sum + s.budgetS, 0)
+  log(
+    `bench: ${chosen.map((s) => s.name).join(', ')}; at most ${Math.round(budget / 60)} min ` +
+      `(all scenarios: ${Math.round(BENCH_TOTAL_BUDGET_S / 60)} min); load average ${loadavg()}`,
+  )
+  const started = Date.now()
+  const failed = []
+  for (const [i, scenario] of chosen.entries()) {
+    const scenarioStart = Date.now()
+    log(
+      `bench [${i + 1}/${chosen.length}] ${scenario.name}: ${scenario.what} (≤ ${scenario.budgetS} s)`,
+    )
+    const deadline = scenarioStart + scenario.budgetS * 1000
+    for (const script of scenario.runs) {
+      const left = deadline - Date.now()
+      const code = left > 0 ? await run('node', [...SOURCE, ...script], left) : 124
+      if (code !== 0) {
+        failed.push(`${scenario.name} (${script.join(' ')}: exit ${code})`)
+        break
+      }
+    }
+    const took = ((Date.now() - scenarioStart) / 1000).toFixed(0)
+    const total = ((Date.now() - started) / 60_000).toFixed(1)
+    log(`bench ${scenario.name}: ${took} s; ${total} min so far; load average ${loadavg()}`)
+  }
+  for (const script of ['bench/plot.ts', 'bench/summary.ts']) {
+    if ((await run('node', [...SOURCE, script])) !== 0) failed.push(script)
+  }
+  log(`bench: ${((Date.now() - started) / 60_000).toFixed(1)} min in all`)
+  if (failed.length > 0) {
+    console.error(`\x1b[31m✗ fdb-live: bench failed:\x1b[0m ${failed.join('; ')}`)
+    return 1
+  }
+  return 0
+}
+
+function loadavg() {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
 }
 
 /**
