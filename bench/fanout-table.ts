@@ -13,46 +13,56 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const results = JSON.parse(
   fs.readFileSync(path.join(here, 'results', 'fanout-vs-nchan.json'), 'utf8'),
 ) as { runs: FanoutRun[] }
+// Runs from before --workers have no `workers`: they had one.
+for (const run of results.runs) run.workers ??= 1
 const ms = (x: number | undefined): string =>
   x === undefined ? '—' : `${x.toFixed(x < 10 ? 2 : 0)} ms`
 const n = (x: number): string => x.toLocaleString('en-US')
 const pair = (
   streams: number,
+  workers: number,
 ): { gateway: FanoutRun | undefined; nchan: FanoutRun | undefined } => ({
-  gateway: results.runs.find((r) => r.target === 'gateway' && r.streams === streams),
-  nchan: results.runs.find((r) => r.target === 'nchan' && r.streams === streams),
+  gateway: results.runs.find(
+    (r) => r.target === 'gateway' && r.streams === streams && r.workers === workers,
+  ),
+  nchan: results.runs.find(
+    (r) => r.target === 'nchan' && r.streams === streams && r.workers === workers,
+  ),
 })
-const sizes = [...new Set(results.runs.map((r) => r.streams))]
+const cells = [
+  ...new Map(results.runs.map((r) => [`${r.workers}/${r.streams}`, r] as const)).values(),
+].map((r) => ({ workers: r.workers, streams: r.streams }))
 const delivered = (r?: FanoutRun): string =>
   r === undefined ? '—' : `${n(r.delivery.delivered)}/${n(r.delivery.expected)}`
 
 console.log(
-  '| streams | gateway p50 | gateway p99 | nchan p50 | nchan p99 | p99 ratio | RSS/stream gateway | RSS/stream nchan | delivered gateway / nchan |',
+  '| workers | streams | gateway p50 | gateway p99 | nchan p50 | nchan p99 | p99 ratio | RSS/stream gateway | RSS/stream nchan | delivered gateway / nchan |',
 )
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-for (const streams of sizes) {
-  const { gateway, nchan } = pair(streams)
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+for (const { workers, streams } of cells) {
+  const { gateway, nchan } = pair(streams, workers)
   const g = gateway?.latencyMs['p99']
   const c = nchan?.latencyMs['p99']
   const kib = (r?: FanoutRun): string =>
     r?.memory.rssGrowthPerStreamKiB == null ? '—' : `${r.memory.rssGrowthPerStreamKiB} KiB`
   console.log(
-    `| ${n(streams)} | ${ms(gateway?.latencyMs['p50'])} | ${ms(g)} | ${ms(nchan?.latencyMs['p50'])} | ${ms(c)} | ` +
+    `| ${workers} | ${n(streams)} | ${ms(gateway?.latencyMs['p50'])} | ${ms(g)} | ${ms(nchan?.latencyMs['p50'])} | ${ms(c)} | ` +
       `${g !== undefined && c !== undefined ? (g / c).toFixed(2) : '—'} | ${kib(gateway)} | ${kib(nchan)} | ` +
       `${delivered(gateway)} / ${delivered(nchan)} |`,
   )
 }
 
 console.log(
-  '\n| streams | server | open all streams | RSS idle (growth) | burst: events delivered / written | events/s | load (1 min) after |',
+  '\n| workers | streams | server | open all streams | RSS idle (growth) | events/s fanning out one write | CPU ms per 1k events | burst: events delivered / written | load (1 min) after |',
 )
-console.log('| --- | --- | --- | --- | --- | --- | --- |')
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const r of results.runs.filter((run) => run.burst !== null)) {
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+  const fmt = (x: number | undefined): string => (x === undefined ? '—' : n(x))
   console.log(
-    `| ${n(r.streams)} | ${r.target} | ${(r.open.ms / 1000).toFixed(1)} s | ${mib(r.memory.rssIdleBytes)} ` +
-      `(+${mib(r.memory.rssIdleBytes - r.memory.rssBeforeBytes)}) | ${n(r.burst!.eventsDelivered)} / ${n(r.burst!.eventsExpected)} | ` +
-      `${n(r.burst!.eventsPerSecond)} | ${r.loadAverage[0]} |`,
+    `| ${r.workers} | ${n(r.streams)} | ${r.target} | ${(r.open.ms / 1000).toFixed(1)} s | ${mib(r.memory.rssIdleBytes)} ` +
+      `(+${mib(r.memory.rssIdleBytes - r.memory.rssBeforeBytes)}) | ${fmt(r.fanoutEventsPerSecond)} | ` +
+      `${fmt(r.cpuMsPerKiloEvent)} | ${n(r.burst!.eventsDelivered)} / ${n(r.burst!.eventsExpected)} | ${r.loadAverage[0]} |`,
   )
 }
 

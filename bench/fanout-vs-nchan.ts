@@ -198,7 +198,8 @@ const FLAT = 1.25
 /**
  * Where the gateway's cost per stream stops being flat (issue 12, target 6), per worker
  * count: the first size at which CPU per 1,000 events or RSS growth per stream is more
- * than FLAT times what it was at the smallest size measured, or null if it never is.
+ * than FLAT times the lowest it was at the smaller sizes (the smallest size alone is a
+ * poor base: start-up costs weigh most there), or null if it never is.
  */
 function kneeOf(runs: FanoutRun[]): Record<string, { streams: number | null; note: string }> {
   const knees: Record<string, { streams: number | null; note: string }> = {}
@@ -206,29 +207,33 @@ function kneeOf(runs: FanoutRun[]): Record<string, { streams: number | null; not
     const curve = runs
       .filter((r) => r.target === 'gateway' && r.workers === workers && r.streams >= 100)
       .sort((a, b) => a.streams - b.streams)
-    const base = curve[0]
-    if (base === undefined || curve.length < 2) {
+    if (curve.length < 2) {
       knees[workers] = { streams: null, note: 'fewer than two sizes: no curve' }
       continue
     }
-    const cpu0 = base.cpuMsPerKiloEvent
-    const rss0 = base.memory.rssGrowthPerStreamKiB ?? NaN
-    const bent = curve.find(
-      (r) =>
-        r.cpuMsPerKiloEvent > FLAT * Math.max(cpu0, 1) ||
-        (r.memory.rssGrowthPerStreamKiB ?? 0) > FLAT * rss0,
-    )
+    let cpuLow = Infinity
+    let rssLow = Infinity
+    let bent: { run: FanoutRun; cpuLow: number; rssLow: number } | undefined
+    for (const run of curve) {
+      const rss = run.memory.rssGrowthPerStreamKiB ?? Infinity
+      if (run.cpuMsPerKiloEvent > FLAT * cpuLow || rss > FLAT * rssLow) {
+        bent = { run, cpuLow, rssLow }
+        break
+      }
+      cpuLow = Math.min(cpuLow, run.cpuMsPerKiloEvent)
+      rssLow = Math.min(rssLow, rss)
+    }
     knees[workers] =
       bent === undefined
         ? {
             streams: null,
-            note: `flat from ${base.streams} to ${curve.at(-1)!.streams} streams (within ×${FLAT} of CPU/event and RSS/stream)`,
+            note: `flat from ${curve[0]!.streams} to ${curve.at(-1)!.streams} streams (CPU per event and RSS per stream within ×${FLAT} of their lowest so far)`,
           }
         : {
-            streams: bent.streams,
+            streams: bent.run.streams,
             note:
-              `stops being flat at ${bent.streams} streams: CPU ${bent.cpuMsPerKiloEvent} ms per 1k events ` +
-              `(${cpu0} at ${base.streams}), RSS ${bent.memory.rssGrowthPerStreamKiB} KiB per stream (${rss0})`,
+              `stops being flat at ${bent.run.streams} streams: CPU ${bent.run.cpuMsPerKiloEvent} ms per 1k events ` +
+              `(lowest before: ${bent.cpuLow}), RSS ${bent.run.memory.rssGrowthPerStreamKiB} KiB per stream (lowest before: ${bent.rssLow})`,
           }
   }
   return knees
