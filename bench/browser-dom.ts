@@ -76,6 +76,11 @@ async function main(): Promise<number> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   })
+  // Stopped by `pnpm bench` past its budget, or Ctrl-C: leave no demo stack behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      void Promise.allSettled([browser.close(), stack.stop()]).then(() => process.exit(130))
+    })
   let missing = 0
   const dom: number[] = []
   const frame: number[] = []
