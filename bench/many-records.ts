@@ -14,6 +14,7 @@
  *   --naive-connections N  connections of the naive run (default: as many as the file
  *                          limit allows, see below)
  *   --naive-duration-s S   (default 30)
+ *   --cpu-prof DIR       the fdb-live run's gateway under `node --cpu-prof`, profile in DIR
  *
  * The naive way needs one connection per subscription: 100,000 here. Each benchmark process
  * may hold at most `ulimit -Hn` files (20,000 on the machine of docs/benchmarks.md), and the
@@ -54,6 +55,8 @@ const config = {
   naiveConnections: num('--naive-connections', NaN, 200),
   naiveDurationS: num('--naive-duration-s', 30, 3),
 }
+const profileAt = argv.indexOf('--cpu-prof')
+const cpuProfileDir = profileAt < 0 ? undefined : path.resolve(argv[profileAt + 1]!)
 /** Connections per client process. */
 const PER_CLIENT = 5000
 /**
@@ -86,7 +89,13 @@ async function phase(
   const writer = new IpcChild<ManyWriterRequest, ManyWriterReply>('many-records-writer.ts', [])
   await writer.ready
   await writer.ask({ op: 'open-store', dataDir })
-  const target = await startGatewayTarget({ workers: 1, fileLimit: limit, dir, dataDir })
+  const target = await startGatewayTarget({
+    workers: 1,
+    fileLimit: limit,
+    dir,
+    dataDir,
+    ...(mode === 'streams' && cpuProfileDir !== undefined ? { cpuProfileDir } : {}),
+  })
   const base = target.streamUrl.slice(0, target.streamUrl.indexOf('/v1/'))
   const rss = (): number => target.servingPids().reduce((sum, pid) => sum + rssBytes(pid), 0)
   const rssBefore = rss()
