@@ -11,10 +11,12 @@
  *   create() beyond maxWatches ──► done: changed rejects with too_many_watches
  *
  * Pending and active watches count toward `maxWatches`; a settled watch frees its slot.
- * Active watches are indexed by key so that a change costs one map lookup per key.
+ * Active watches are indexed by key (see {@link KeyIndex}): a changed key costs one map
+ * lookup, a cleared range O(log n + matches), whatever the number of watched keys.
  */
 import type { KvWatch } from './store.js'
 import { SyncError } from '../errors.js'
+import { KeyIndex } from './lmdb-key-index.js'
 import type { KeyId } from './lmdb-keys.js'
 
 type WatchState = 'pending' | 'active' | 'done'
@@ -45,7 +47,7 @@ export class LmdbWatch implements KvWatch {
 
 /** Indexes the watches of one store handle and settles them. */
 export class WatchRegistry {
-  private readonly byKey = new Map<KeyId, Set<LmdbWatch>>()
+  private readonly byKey = new KeyIndex<LmdbWatch>()
   private readonly pending = new Set<LmdbWatch>()
   private active = 0
 
@@ -87,9 +89,7 @@ export class WatchRegistry {
     this.pending.delete(watch)
     watch.state = 'active'
     watch.baseline = baseline
-    let set = this.byKey.get(watch.id)
-    if (set === undefined) this.byKey.set(watch.id, (set = new Set()))
-    set.add(watch)
+    this.byKey.add(watch.id, watch)
     this.onActiveCount(++this.active)
   }
 
@@ -98,9 +98,7 @@ export class WatchRegistry {
     if (watch.state === 'done') return
     if (watch.state === 'pending') this.pending.delete(watch)
     else {
-      const set = this.byKey.get(watch.id)
-      set?.delete(watch)
-      if (set?.size === 0) this.byKey.delete(watch.id)
+      this.byKey.delete(watch.id, watch)
       this.onActiveCount(--this.active)
     }
     watch.state = 'done'
@@ -116,18 +114,19 @@ export class WatchRegistry {
 
   /** Fires the active watches on keys in `[start, end)` older than `commit`. */
   fireRange(start: KeyId, end: KeyId, commit: number): void {
-    for (const id of [...this.byKey.keys()]) if (id >= start && id < end) this.fireKey(id, commit)
+    for (const id of this.byKey.keysInRange(start, end)) this.fireKey(id, commit)
   }
 
   /** Fires every active watch older than `commit` (the change log no longer tells). */
   fireAllOlderThan(commit: number): void {
-    for (const id of [...this.byKey.keys()]) this.fireKey(id, commit)
+    for (const id of this.byKey.keys()) this.fireKey(id, commit)
   }
 
   /** Settles every pending and active watch with `false`. */
   closeAll(): void {
     for (const watch of [...this.pending]) this.finish(watch, false)
-    for (const set of [...this.byKey.values()])
-      for (const watch of [...set]) this.finish(watch, false)
+    for (const id of this.byKey.keys())
+      for (const watch of [...(this.byKey.get(id) ?? [])]) this.finish(watch, false)
+    this.byKey.clear()
   }
 }
