@@ -328,6 +328,44 @@ export function runStoreContract(name: string, open: () => Promise<StoreHandleFo
         expect(await within(ranged.changed, 5000, 'the watch on a range-cleared key')).toBe(true)
       })
 
+      it('fires the watches a cleared range covers, from its start up to (not including) its end', async () => {
+        const names = ['r/b', 'r/c', 'r/c/1', 'r/d', 'r/e']
+        for (const name of names) await write(key(name), 'x')
+        const [before, first, inside, last, end] = await Promise.all(
+          names.map((name) => armed(key(name))),
+        )
+        await store.transact(bodyOf((tx) => tx.clearRange(key('r/c'), key('r/e'))))
+        for (const [watch, what] of [
+          [first, 'the range’s first key'],
+          [inside, 'a key inside the range'],
+          [last, 'the range’s last key'],
+        ] as const) {
+          expect(await within(watch!.changed, 5000, `the watch on ${what}`)).toBe(true)
+        }
+        if (!(await pendingUnlessFaults(before!.changed))) return
+        if (!(await pendingUnlessFaults(end!.changed))) return
+        // Still armed: they fire on their own key's next change.
+        await write(key('r/e'), 'y')
+        expect(await within(end!.changed, 5000, 'the watch on the range’s end')).toBe(true)
+      })
+
+      it('does not fire for a cleared range that covers no watched key', async () => {
+        await write(key('n/head'), 'x')
+        await write(key('n/next'), 'x')
+        const [head, next] = [await armed(key('n/head')), await armed(key('n/next'))]
+        // A record write's chunk clear (docs/data-layout.md): the range right after a key.
+        const chunks = (k: Buffer) =>
+          [Buffer.concat([k, Buffer.of(0)]), Buffer.concat([k, Buffer.of(0xff)])] as const
+        await store.transact(bodyOf((tx) => tx.clearRange(...chunks(key('n/head')))))
+        await store.transact(bodyOf((tx) => tx.clearRange(key('n/i'), key('n/m'))))
+        if (!(await pendingUnlessFaults(head.changed))) return
+        if (!(await pendingUnlessFaults(next.changed))) return
+        await write(key('n/head'), 'y')
+        expect(await within(head.changed, 5000, 'the watch on the written key')).toBe(true)
+        if (!(await pendingUnlessFaults(next.changed))) return
+        next.cancel()
+      })
+
       it('does not fire for a write of its own transaction, but for later ones', async () => {
         const watch = await armed(key('w/own'), (tx) => tx.set(key('w/own'), bytes('mine')))
         if (!(await pendingUnlessFaults(watch.changed))) return
