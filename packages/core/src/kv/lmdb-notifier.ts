@@ -3,6 +3,7 @@ import path from 'node:path'
 import { counterBytes, readChanges } from './lmdb-change-log.js'
 import type { Change } from './lmdb-change-log.js'
 import { readCounter } from './lmdb-env.js'
+import type { KeyId } from './lmdb-keys.js'
 import type { LmdbDatabases } from './lmdb-env.js'
 import type { LmdbWatch, WatchRegistry } from './lmdb-watch-registry.js'
 
@@ -78,10 +79,13 @@ export class CommitNotifier {
   activate(watch: LmdbWatch, baseline: number): void {
     this.registry.activate(watch, baseline)
     if (watch.state !== 'active' || baseline >= this.cursor) return
+    // Only this watch needs the catch-up: every other active watch was checked against
+    // these commits when it was activated or when check() read them. Firing them all
+    // again cost a registry lookup per logged key and range for each late activation.
     const logged = readChanges(this.dbs, baseline, this.cursor)
-    if (logged[0] === undefined || logged[0].commit > baseline + 1)
+    const trimmed = logged[0] === undefined || logged[0].commit > baseline + 1
+    if (trimmed || logged.some(({ change }) => touches(change, watch.id)))
       this.registry.finish(watch, true)
-    for (const { commit, change } of logged) fire(this.registry, commit, change)
   }
 
   /** Tells the notifier how many watches are active (starts, refs or unrefs its handles). */
@@ -127,10 +131,17 @@ export class CommitNotifier {
   }
 
   private start(): void {
+    // More active watches than the one being activated: an earlier start failed while they
+    // were active, so they must still see the commits since the cursor (activate() checks
+    // only its own watch against them).
+    const behind = this.registry.activeCount > 1
     this.started = true
-    // Catch up before listening so that commits from before the first watch are skipped.
-    this.dbs.root.resetReadTxn()
-    this.cursor = Math.max(this.cursor, readCounter(this.dbs))
+    if (behind) this.check()
+    else {
+      // Catch up before listening so that commits from before the first watch are skipped.
+      this.dbs.root.resetReadTxn()
+      this.cursor = Math.max(this.cursor, readCounter(this.dbs))
+    }
     // The poll first: it is the fallback when the file cannot be watched.
     this.timer = setInterval(() => this.wake(true), this.pollIntervalMs)
     this.watchFile()
@@ -190,6 +201,11 @@ export class CommitNotifier {
       { code: mode === 'poll' ? 'FDB_LIVE_NOTIFY_DEGRADED' : 'FDB_LIVE_NOTIFY_RESTORED' },
     )
   }
+}
+
+/** Whether `change` set or cleared `id`, itself or in a cleared range. */
+function touches(change: Change, id: KeyId): boolean {
+  return change.keys.includes(id) || change.ranges.some(([start, end]) => id >= start && id < end)
 }
 
 function fire(registry: WatchRegistry, commit: number, change: Change): void {

@@ -391,6 +391,26 @@ export function runStoreContract(name: string, open: () => Promise<StoreHandleFo
         }
       })
 
+      it('fires once active for a range clear committed after its read', async () => {
+        await write(key('w/gone'), 'v1')
+        await write(key('w/go-flag'), 'v1')
+        const flag = await armed(key('w/go-flag'))
+        const other = await handle.openAnother()
+        try {
+          const watch = await store.transact(async (tx) => {
+            await tx.get(key('w/gone'))
+            const w = tx.watch(key('w/gone'))
+            await other.transact(bodyOf((o) => o.clearRange(key('w/go'), key('w/gp'))))
+            // This handle has seen the clear (the flag fired) before `w` becomes active.
+            expect(await within(flag.changed, 5000, 'the flag')).toBe(true)
+            return w
+          })
+          expect(await within(watch.changed, 5000, 'the watch')).toBe(true)
+        } finally {
+          await other.close()
+        }
+      })
+
       it('resolves false when its transaction fails or is retried', async () => {
         let thrown!: Promise<boolean>
         await expect(
