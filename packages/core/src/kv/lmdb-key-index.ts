@@ -6,11 +6,12 @@ import type { KeyId } from './lmdb-keys.js'
  *
  * A commit changes a few keys and ranges (every record write clears its chunk range), and
  * a store handle may watch tens of thousands of keys: a point lookup is one map lookup,
- * a range lookup two binary searches.
+ * a range lookup one binary search and a walk over the keys inside the range.
  *
  * The order is a sorted array rather than a tree: lookups are cache-friendly and there is
  * no dependency. Its cost is in inserting a key never seen (or compacted away), which moves
- * the keys after it (a memmove: about 10 µs at 20,000 keys). So a key whose last item goes
+ * the keys after it (a memmove: 5–30 µs at 20,000 keys on a loaded 2-core machine; arming
+ * 20,000 watches costs about 0.2 s in all). So a key whose last item goes
  * is not removed from the array at once but left there, stale: the usual pattern, a watch
  * fires and the same key is watched again right after, then touches the array not at all.
  * Stale keys are dropped in one pass once they outnumber the live ones (amortised O(1) per
