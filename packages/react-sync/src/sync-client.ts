@@ -2,7 +2,10 @@ import { SyncError, assertId, assertSchemaName, isSyncError } from '@fdb-live/co
 import type { SyncEntry } from './cache-writer.js'
 import { watchCacheWrites } from './cache-watch.js'
 import { fetchRecord, type GatewayHttp } from './gateway-http.js'
-import { subscriptionKey } from './query-key.js'
+import { listKey, subscriptionKey } from './query-key.js'
+import { applyListEvent } from './list-state.js'
+import { applyCollectionEvent, createListSync, listEntryOf, type ListSync } from './list-sync.js'
+import { isCollectionEvent, type AnySubscription, type SyncWhere } from './sync-events.js'
 import {
   applyError,
   applyValue,
@@ -75,29 +78,70 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   })
 
+  // The collections, in a set of their own: their key is never a record's (`listKey`), and
+  // the set's `id` is the `where` as JSON.
+  const lists = createSubscriptionSet<ListSync>({
+    lingerMs: options.lingerMs ?? 1500,
+    batchDelayMs: options.batchDelayMs ?? 10,
+    batchWindowMs: options.batchWindowMs ?? 250,
+    keyOf: (schema, where) => listKey(schema, JSON.parse(where) as SyncWhere),
+    create: (entry) => {
+      const where = JSON.parse(entry.id) as SyncWhere
+      const queryKey = ['fdb-live', options.tenant, entry.schema, { list: where }] as const
+      return createListSync(entry, where, queryKey, queryClient)
+    },
+    onChange() {
+      transport ??= createTransport(host, http, options)
+      transport.refresh()
+    },
+  })
+  const listOf = (schema: string, where: SyncWhere) => lists.get(listKey(schema, where))
+
   // The store epoch of the stream's last `hello`.
   let streamEpoch: string | undefined
   const cachedEntry = (r: RecordSync) => queryClient?.getQueryData<SyncEntry<unknown>>(r.queryKey)
+  const cached = () => records.entries().map(cachedEntry)
 
   const host: TransportHost = {
     subscriptions() {
       const live = records.entries().filter((r) => !r.invalid)
-      const epoch = requestEpoch(streamEpoch, live.map(cachedEntry))
-      return live.map((r) => ({
+      const epoch = requestEpoch(streamEpoch, cached())
+      const subs: AnySubscription[] = live.map((r) => ({
         schema: r.schema,
         id: r.id,
         since: sinceFor(r.version, cachedEntry(r), epoch),
         epoch,
       }))
+      for (const l of lists.entries()) {
+        subs.push({ schema: l.schema, where: l.where, since: l.state.version, epoch })
+      }
+      return subs
     },
-    epoch: () => requestEpoch(streamEpoch, records.entries().map(cachedEntry)),
+    epoch: () => requestEpoch(streamEpoch, cached()),
     hello(epoch) {
       if (epoch === streamEpoch) return
       const reset = streamEpoch !== undefined
       streamEpoch = epoch
-      if (reset) for (const record of records.entries()) forgetVersions(record)
+      if (!reset) return
+      for (const record of records.entries()) forgetVersions(record)
+      for (const list of lists.entries()) applyListEvent(list.state, { type: 'forget' })
+    },
+    list(key) {
+      const list = lists.get(key)
+      const version = list?.state.version
+      return list === undefined || version === undefined
+        ? undefined
+        : { members: list.state.sorted, version }
     },
     deliver(event) {
+      if (isCollectionEvent(event)) {
+        const list = listOf(event.schema, event.where)
+        if (list === undefined) return
+        const commit = applyCollectionEvent(list, event, queryClient, options.tenant, streamEpoch)
+        if (commit !== undefined || event.type === 'collection-error') notify([list.key])
+        for (const listener of list.listeners) listener(event)
+        return
+      }
       const record = records.get(subscriptionKey(event.schema, event.id))
       if (record === undefined) return
       if (event.type === 'value') {
@@ -109,6 +153,16 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       for (const listener of record.listeners) listener(event)
     },
     opened(keys) {
+      for (const key of keys) {
+        const list = lists.get(key)
+        if (list === undefined) continue
+        applyListEvent(list.state, { type: 'restart' })
+        list.synced = false
+        if (list.error !== undefined) {
+          list.error = undefined
+          void queryClient?.invalidateQueries({ queryKey: list.queryKey, exact: true })
+        }
+      }
       const retried = keys.filter((key) => {
         const record = records.get(key)
         return record !== undefined && retryAfterError(record, queryClient)
@@ -129,7 +183,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   }
 
-  return {
+  const client: SyncClient = {
     gatewayUrl: options.gatewayUrl,
     tenant: options.tenant,
     queryClient,
@@ -150,6 +204,40 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         release()
       }
     },
+    subscribeList(schema, where, { onEvent } = {}) {
+      const release = lists.add(schema, JSON.stringify(where))
+      const list = listOf(schema, where)
+      if (onEvent === undefined || list === undefined) return release
+      list.listeners.add(onEvent)
+      return () => {
+        list.listeners.delete(onEvent)
+        release()
+      }
+    },
+    loadList(schema, where, signal) {
+      const release = lists.add(schema, JSON.stringify(where))
+      const list = listOf(schema, where)!
+      const loaded = new Promise<void>((resolve, reject) => {
+        if (list.error !== undefined) return reject(list.error)
+        if (list.synced && list.state.version !== undefined) return resolve()
+        const waiter = { resolve, reject }
+        list.waiters.add(waiter)
+        signal?.addEventListener('abort', () => {
+          list.waiters.delete(waiter)
+          reject(signal.reason as Error)
+        })
+      })
+      return loaded.then(() => listEntryOf<never>(list, streamEpoch)!).finally(release)
+    },
+    getListStatus(schema, where) {
+      const list = listOf(schema, where)
+      if (list?.error !== undefined) return 'error'
+      if (snapshot.status !== 'live') return snapshot.status
+      return list?.synced === true ? 'live' : 'connecting'
+    },
+    onListStatusChange(schema, where, listener) {
+      return listen(listKey(schema, where), listener)
+    },
     fetchRecord: (schema, id, signal) => fetchRecord(http, schema, id, signal),
     knownVersion: (schema, id) => records.get(subscriptionKey(schema, id))?.version,
     knownEpoch: () => streamEpoch,
@@ -161,15 +249,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       return record?.synced === true ? 'live' : 'connecting'
     },
     onKeyStatusChange(schema, id, listener) {
-      const key = subscriptionKey(schema, id)
-      let set = keyListeners.get(key)
-      if (set === undefined) keyListeners.set(key, (set = new Set()))
-      const own = set
-      own.add(listener)
-      return () => {
-        own.delete(listener)
-        if (own.size === 0 && keyListeners.get(key) === own) keyListeners.delete(key)
-      }
+      return listen(subscriptionKey(schema, id), listener)
     },
     onStatusChange(listener) {
       statusListeners.add(listener)
@@ -183,9 +263,22 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       unwatchCache?.()
       unwatchCache = undefined
       records.clear()
+      lists.clear()
       streamEpoch = undefined
       host.status('connecting', undefined)
     },
+  }
+  return client
+
+  function listen(key: string, listener: () => void): () => void {
+    let set = keyListeners.get(key)
+    if (set === undefined) keyListeners.set(key, (set = new Set()))
+    const own = set
+    own.add(listener)
+    return () => {
+      own.delete(listener)
+      if (own.size === 0 && keyListeners.get(key) === own) keyListeners.delete(key)
+    }
   }
 }
 
