@@ -35,4 +35,11 @@ export type { Version } from './version.js'
 
 export { assertTenant, assertId, MAX_TENANT_BYTES, MAX_ID_BYTES } from './names.js'
 
-export type { RecordState, SyncRecord } from './repo/types.js'
+export type {
+  CollectionChange,
+  CollectionChanges,
+  CollectionQuery,
+  IndexValue,
+  RecordState,
+  SyncRecord,
+} from './repo/types.js'

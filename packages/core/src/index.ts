@@ -17,6 +17,13 @@ export type {
 
 export { createRepo } from './repo/repo.js'
 export type {
+  ChangesSinceOptions,
+  CollectionChange,
+  CollectionChanges,
+  CollectionQuery,
+  IndexValue,
+  ListOptions,
+  WatchedCollection,
   RecordState,
   RecordWatch,
   Repo,
