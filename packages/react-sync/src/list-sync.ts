@@ -10,6 +10,7 @@ import {
 } from './cache-writer.js'
 import { applyListEvent, createListState, type ListCommit, type ListState } from './list-state.js'
 import type { SyncListQueryKey } from './query-key.js'
+import { isOlderEntry } from './version-order.js'
 import type { SubscriptionEntry } from './subscription-set.js'
 import type { CollectionEvent, CollectionErrorEvent, SyncWhere } from './sync-events.js'
 
@@ -112,6 +113,32 @@ export function applyCollectionEvent(
   for (const waiter of list.waiters) waiter.resolve()
   list.waiters.clear()
   return commit
+}
+
+/**
+ * The collection's cache entry was written from outside the stream (TanStack's `hydrate`
+ * sets a query's state directly, newest `dataUpdatedAt` first). An entry older than what
+ * the client holds is written back; a newer one (a server snapshot taken after) becomes
+ * what the client holds, and so its `since`.
+ */
+export function noteListCacheWrite(
+  list: ListSync,
+  queryClient: QueryClient,
+  epoch: string | undefined,
+): void {
+  const cached = queryClient.getQueryData<SyncListEntry<unknown>>(list.queryKey)
+  const held = listEntryOf(list, epoch)
+  if (cached === undefined || cached === held) return
+  if (held !== undefined && isOlderEntry(cached, held)) {
+    writeListEntry(queryClient, list.queryKey, held)
+  } else if (held === undefined || cached.version > held.version) {
+    const seeded = createListState(cached)
+    Object.assign(list.state, {
+      members: seeded.members,
+      sorted: seeded.sorted,
+      version: seeded.version,
+    })
+  }
 }
 
 /** Puts the collection (and its query) into the error state. */

@@ -4,7 +4,13 @@ import { watchCacheWrites } from './cache-watch.js'
 import { fetchRecord, type GatewayHttp } from './gateway-http.js'
 import { listKey, subscriptionKey } from './query-key.js'
 import { applyListEvent } from './list-state.js'
-import { applyCollectionEvent, createListSync, listEntryOf, type ListSync } from './list-sync.js'
+import {
+  applyCollectionEvent,
+  createListSync,
+  listEntryOf,
+  noteListCacheWrite,
+  type ListSync,
+} from './list-sync.js'
 import { isCollectionEvent, type AnySubscription, type SyncWhere } from './sync-events.js'
 import {
   applyError,
@@ -183,17 +189,29 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   }
 
+  // One cache listener per client: writes from outside the stream (fetch, hydrate).
+  const watchCache = (): void => {
+    if (queryClient === undefined) return
+    unwatchCache ??= watchCacheWrites(
+      queryClient,
+      options.tenant,
+      (s, i, own) => {
+        const record = records.get(subscriptionKey(s, i))
+        if (record !== undefined) noteCacheWrite(record, queryClient, own, streamEpoch)
+      },
+      (s, where) => {
+        const list = listOf(s, where)
+        if (list !== undefined) noteListCacheWrite(list, queryClient, streamEpoch)
+      },
+    )
+  }
+
   const client: SyncClient = {
     gatewayUrl: options.gatewayUrl,
     tenant: options.tenant,
     queryClient,
     subscribe(schema, id, { invalidate, onEvent } = {}) {
-      if (queryClient !== undefined) {
-        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (s, i, own) => {
-          const record = records.get(subscriptionKey(s, i))
-          if (record !== undefined) noteCacheWrite(record, queryClient, own, streamEpoch)
-        })
-      }
+      watchCache()
       const release = records.add(schema, id, { invalidate: invalidate ?? false })
       const record = records.get(subscriptionKey(schema, id))
       if (record?.invalid === true && record.refs === 1) notify([record.key])
@@ -205,6 +223,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       }
     },
     subscribeList(schema, where, { onEvent } = {}) {
+      watchCache()
       const release = lists.add(schema, JSON.stringify(where))
       const list = listOf(schema, where)
       if (onEvent === undefined || list === undefined) return release
