@@ -19,7 +19,7 @@ export type { BackoffOptions, RetryingOptions } from './retry.js'
 export { assertEpoch, isEpoch } from './epoch.js'
 export type { Epoch } from './epoch.js'
 
-export { defineSchema, assertSchemaName } from './schema.js'
+export { defineSchema, assertSchemaName, assertIndexName } from './schema.js'
 export type { Schema, SchemaOptions, SchemaType } from './schema.js'
 
 export {

@@ -16,6 +16,8 @@ export type {
 } from './kv/store.js'
 
 export { createRepo } from './repo/repo.js'
+export { parseWhere, describeCollection, MAX_INDEX_VALUE_BYTES } from './repo/collection-keys.js'
+export type { IndexMatch } from './repo/collection-keys.js'
 export type {
   ChangesSinceOptions,
   CollectionChange,
