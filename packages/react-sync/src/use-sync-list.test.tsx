@@ -116,6 +116,8 @@ describe('useSyncList against a real gateway', () => {
       </App>,
     )
     await waitFor(() => expect(syncOf()).toBe('live'))
+    // Mounted together, the record and the list went out in one request.
+    expect(gateway.streamRequests).toBe(1)
     expect(await gateway.metric('fdb_live_gateway_open_streams')).toBe(1)
 
     // `other` is only in the list: its record entry is already there, and stays current.
