@@ -1,4 +1,4 @@
-import { SyncError, isSyncErrorCode } from '@fdb-live/core'
+import { SyncError, assertSchemaName, isSyncError, isSyncErrorCode } from '@fdb-live/core'
 import type { QueryClient } from '@tanstack/react-query'
 import {
   syncEntry,
@@ -25,6 +25,8 @@ export interface ListSync extends SubscriptionEntry {
   readonly state: ListState
   /** Why the subscription failed, until a new stream retries it. */
   error: SyncError | undefined
+  /** The schema or `where` breaks docs/protocol.md's rules: never sent, so it cannot fail the stream. */
+  readonly invalid: boolean
   /** The current stream has committed a batch of this collection. */
   synced: boolean
   /** `onEvent` listeners of `SyncClient.subscribeList`. */
@@ -41,11 +43,13 @@ export function createListSync(
   queryClient: QueryClient | undefined,
 ): ListSync {
   const cached = queryClient?.getQueryData<SyncListEntry<unknown>>(queryKey)
+  const invalid = collectionError(entry.schema, where)
   return Object.assign(entry, {
     where,
     queryKey,
     state: createListState(cached),
-    error: undefined,
+    error: invalid,
+    invalid: invalid !== undefined,
     synced: false,
     listeners: new Set<(event: CollectionEvent) => void>(),
     waiters: new Set<{ resolve: () => void; reject: (error: Error) => void }>(),
@@ -152,6 +156,25 @@ export function applyListError(
   for (const waiter of list.waiters) waiter.reject(error)
   list.waiters.clear()
   if (queryClient !== undefined) writeError(queryClient, list.queryKey, error).catch(() => {})
+}
+
+/** The error the gateway would answer for this collection, if any (checked locally). */
+function collectionError(schema: string, where: SyncWhere): SyncError | undefined {
+  try {
+    assertSchemaName(schema)
+  } catch (error) {
+    return isSyncError(error) ? error : new SyncError('invalid_request', String(error))
+  }
+  const entries = Object.entries(where ?? {})
+  const valid = entries.every(
+    ([, value]) =>
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean',
+  )
+  if (entries.length <= 1 && valid) return undefined
+  return new SyncError(
+    'invalid_request',
+    `A collection's where has at most one entry, an index name and a string, number or boolean: got ${JSON.stringify(where)}.`,
+  )
 }
 
 /** The `SyncError` of a collection's `error` event. */

@@ -61,8 +61,9 @@ export function syncListQueryKey(
  * so the two never collide, whatever the id.
  */
 export function listKey(schema: string, where: SyncWhere): string {
-  const entry = where === null ? undefined : Object.entries(where)[0]
-  return JSON.stringify([schema, entry ?? null])
+  // `{}` is the whole schema too (docs/protocol.md), as the gateway's events say: `null`.
+  const entries = Object.entries(where ?? {})
+  return JSON.stringify([schema, entries.length === 0 ? null : entries])
 }
 
 /** The key of either kind of subscription. */

@@ -118,7 +118,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         since: sinceFor(r.version, cachedEntry(r), epoch),
         epoch,
       }))
-      for (const l of lists.entries()) {
+      for (const l of lists.entries().filter((l) => !l.invalid)) {
         subs.push({ schema: l.schema, where: l.where, since: l.state.version, epoch })
       }
       return subs
@@ -164,7 +164,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         if (list === undefined) continue
         applyListEvent(list.state, { type: 'restart' })
         list.synced = false
-        if (list.error !== undefined) {
+        if (list.error !== undefined && !list.invalid) {
           list.error = undefined
           void queryClient?.invalidateQueries({ queryKey: list.queryKey, exact: true })
         }
@@ -226,6 +226,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       watchCache()
       const release = lists.add(schema, JSON.stringify(where))
       const list = listOf(schema, where)
+      if (list?.invalid === true && list.refs === 1) notify([list.key])
       if (onEvent === undefined || list === undefined) return release
       list.listeners.add(onEvent)
       return () => {

@@ -61,8 +61,11 @@ function QuoteList({ testId = 'list' }: { testId?: string }) {
 }
 
 function TodoList({ where }: { where: SyncWhere }) {
-  const { data } = useSyncList(Todo, { where })
-  return <p data-testid="todos">{data?.map((m) => m.value.title).join(' ') ?? 'loading'}</p>
+  const { data, error } = useSyncList(Todo, { where })
+  const text = error
+    ? `error:${(error as { code?: string }).code}`
+    : (data?.map((m) => m.value.title).join(' ') ?? 'loading')
+  return <p data-testid="todos">{text}</p>
 }
 
 function SuspenseList() {
@@ -235,5 +238,20 @@ describe('useSyncList against a real gateway', () => {
     await tenant().put(Quote, 'c', quote('c'))
     await waitFor(() => expect(shown()).toBe('a=a b=b c=c'))
     release()
+  })
+
+  test('a where the gateway would refuse fails that list only, without failing the stream', async () => {
+    await tenant().put(Quote, 'a', quote('a'))
+    render(
+      <App>
+        <TodoList where={{ byList: 'inbox', byOwner: 'me' }} />
+        <QuoteList />
+      </App>,
+    )
+    await waitFor(() => {
+      expect(shown('todos')).toBe('error:invalid_request')
+      expect(shown()).toBe('a=a')
+      expect(syncOf()).toBe('live')
+    })
   })
 })
