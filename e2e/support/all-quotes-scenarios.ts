@@ -154,6 +154,12 @@ scenario(
     const deleted = await idOf(pages[0]!.page, `will be deleted while down (${stamp})`)
     const liked = await idOf(pages[0]!.page, `will be liked while down (${stamp})`)
 
+    const streamBodies: string[] = []
+    for (const { page } of pages) {
+      page.on('request', (request) => {
+        if (request.url().endsWith('/stream')) streamBodies.push(request.postData() ?? '')
+      })
+    }
     await stack.killGateway()
     for (const quote of pages) {
       await expect(quote.status).not.toHaveAttribute('data-status', 'live', { timeout: 20_000 })
@@ -176,5 +182,11 @@ scenario(
       await expect(quote.status).toHaveAttribute('data-status', 'live', { timeout: 20_000 })
       await expect.poll(() => shownRows(quote.page), { timeout: 20_000 }).toEqual(expected)
     }
+    // The tabs' one stream resumed the list from its last collection-synced version.
+    const resumed = JSON.parse(streamBodies.at(-1)!) as {
+      subscriptions: { schema: string; id?: string; since?: string }[]
+    }
+    const collection = resumed.subscriptions.find((sub) => sub.id === undefined)
+    expect(collection).toEqual({ schema: 'quotes', since: expect.stringMatching(/^[0-9a-f]{20}$/) })
   },
 )
