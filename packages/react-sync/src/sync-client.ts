@@ -2,16 +2,9 @@ import { SyncError, assertId, assertSchemaName, isSyncError } from '@fdb-live/co
 import type { SyncEntry } from './cache-writer.js'
 import { watchCacheWrites } from './cache-watch.js'
 import { fetchRecord, type GatewayHttp } from './gateway-http.js'
+import { createListClient } from './list-client.js'
 import { listKey, subscriptionKey } from './query-key.js'
-import { applyListEvent } from './list-state.js'
-import {
-  applyCollectionEvent,
-  createListSync,
-  listEntryOf,
-  noteListCacheWrite,
-  type ListSync,
-} from './list-sync.js'
-import { isCollectionEvent, type AnySubscription, type SyncWhere } from './sync-events.js'
+import { isCollectionEvent, type AnySubscription } from './sync-events.js'
 import {
   applyError,
   applyValue,
@@ -84,24 +77,20 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   })
 
-  // The collections, in a set of their own: their key is never a record's (`listKey`), and
-  // the set's `id` is the `where` as JSON.
-  const lists = createSubscriptionSet<ListSync>({
+  // The collections (`list-client.ts`), on the same stream.
+  const lists = createListClient({
+    tenant: options.tenant,
+    queryClient,
     lingerMs: options.lingerMs ?? 1500,
     batchDelayMs: options.batchDelayMs ?? 10,
     batchWindowMs: options.batchWindowMs ?? 250,
-    keyOf: (schema, where) => listKey(schema, JSON.parse(where) as SyncWhere),
-    create: (entry) => {
-      const where = JSON.parse(entry.id) as SyncWhere
-      const queryKey = ['fdb-live', options.tenant, entry.schema, { list: where }] as const
-      return createListSync(entry, where, queryKey, queryClient)
-    },
     onChange() {
       transport ??= createTransport(host, http, options)
       transport.refresh()
     },
+    notify: (keys) => notify(keys),
+    epoch: () => streamEpoch,
   })
-  const listOf = (schema: string, where: SyncWhere) => lists.get(listKey(schema, where))
 
   // The store epoch of the stream's last `hello`.
   let streamEpoch: string | undefined
@@ -118,10 +107,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         since: sinceFor(r.version, cachedEntry(r), epoch),
         epoch,
       }))
-      for (const l of lists.entries().filter((l) => !l.invalid)) {
-        subs.push({ schema: l.schema, where: l.where, since: l.state.version, epoch })
-      }
-      return subs
+      return [...subs, ...lists.subscriptions(epoch)]
     },
     epoch: () => requestEpoch(streamEpoch, cached()),
     hello(epoch) {
@@ -130,24 +116,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       streamEpoch = epoch
       if (!reset) return
       for (const record of records.entries()) forgetVersions(record)
-      for (const list of lists.entries()) applyListEvent(list.state, { type: 'forget' })
+      lists.forgetVersions()
     },
-    list(key) {
-      const list = lists.get(key)
-      const version = list?.state.version
-      return list === undefined || version === undefined
-        ? undefined
-        : { members: list.state.sorted, version }
-    },
+    list: (key) => lists.snapshot(key),
     deliver(event) {
-      if (isCollectionEvent(event)) {
-        const list = listOf(event.schema, event.where)
-        if (list === undefined) return
-        const commit = applyCollectionEvent(list, event, queryClient, options.tenant, streamEpoch)
-        if (commit !== undefined || event.type === 'collection-error') notify([list.key])
-        for (const listener of list.listeners) listener(event)
-        return
-      }
+      if (isCollectionEvent(event)) return lists.deliver(event)
       const record = records.get(subscriptionKey(event.schema, event.id))
       if (record === undefined) return
       if (event.type === 'value') {
@@ -159,16 +132,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       for (const listener of record.listeners) listener(event)
     },
     opened(keys) {
-      for (const key of keys) {
-        const list = lists.get(key)
-        if (list === undefined) continue
-        applyListEvent(list.state, { type: 'restart' })
-        list.synced = false
-        if (list.error !== undefined && !list.invalid) {
-          list.error = undefined
-          void queryClient?.invalidateQueries({ queryKey: list.queryKey, exact: true })
-        }
-      }
+      for (const key of keys) lists.opened(key)
       const retried = keys.filter((key) => {
         const record = records.get(key)
         return record !== undefined && retryAfterError(record, queryClient)
@@ -199,10 +163,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         const record = records.get(subscriptionKey(s, i))
         if (record !== undefined) noteCacheWrite(record, queryClient, own, streamEpoch)
       },
-      (s, where) => {
-        const list = listOf(s, where)
-        if (list !== undefined) noteListCacheWrite(list, queryClient, streamEpoch)
-      },
+      (s, where) => lists.noteCacheWrite(s, where),
     )
   }
 
@@ -224,40 +185,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
     subscribeList(schema, where, { onEvent } = {}) {
       watchCache()
-      const release = lists.add(schema, JSON.stringify(where))
-      const list = listOf(schema, where)
-      if (list?.invalid === true && list.refs === 1) notify([list.key])
-      if (onEvent === undefined || list === undefined) return release
-      list.listeners.add(onEvent)
-      return () => {
-        list.listeners.delete(onEvent)
-        release()
-      }
+      return lists.subscribe(schema, where, onEvent)
     },
-    loadList(schema, where, signal) {
-      const release = lists.add(schema, JSON.stringify(where))
-      const list = listOf(schema, where)!
-      const loaded = new Promise<void>((resolve, reject) => {
-        if (list.error !== undefined) return reject(list.error)
-        if (list.synced && list.state.version !== undefined) return resolve()
-        const waiter = { resolve, reject }
-        list.waiters.add(waiter)
-        signal?.addEventListener('abort', () => {
-          list.waiters.delete(waiter)
-          reject(signal.reason as Error)
-        })
-      })
-      return loaded.then(() => listEntryOf<never>(list, streamEpoch)!).finally(release)
-    },
-    getListStatus(schema, where) {
-      const list = listOf(schema, where)
-      if (list?.error !== undefined) return 'error'
-      if (snapshot.status !== 'live') return snapshot.status
-      return list?.synced === true ? 'live' : 'connecting'
-    },
-    onListStatusChange(schema, where, listener) {
-      return listen(listKey(schema, where), listener)
-    },
+    loadList: (schema, where, signal) => lists.load(schema, where, signal),
+    getListStatus: (schema, where) => lists.status(schema, where, snapshot.status),
+    onListStatusChange: (schema, where, listener) => listen(listKey(schema, where), listener),
     fetchRecord: (schema, id, signal) => fetchRecord(http, schema, id, signal),
     knownVersion: (schema, id) => records.get(subscriptionKey(schema, id))?.version,
     knownEpoch: () => streamEpoch,
