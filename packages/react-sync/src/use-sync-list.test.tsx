@@ -254,4 +254,31 @@ describe('useSyncList against a real gateway', () => {
       expect(syncOf()).toBe('live')
     })
   })
+
+  test('enabled: false neither loads nor streams the list; enabling it does', async () => {
+    await tenant().put(Quote, 'a', quote('a'))
+    function Toggle({ enabled }: { enabled: boolean }) {
+      const { data, fetchStatus } = useSyncList(Quote, { enabled })
+      return <p data-testid="toggle">{data?.map((m) => m.id).join(' ') ?? fetchStatus}</p>
+    }
+    const page = (enabled: boolean) => (
+      <App>
+        <QuoteView id="a" />
+        <Toggle enabled={enabled} />
+      </App>
+    )
+    const streamedLists = () =>
+      gateway.streamBodies.flatMap((body) =>
+        (body as { subscriptions: { id?: string }[] }).subscriptions.filter((s) => !s.id),
+      )
+    const view = render(page(false))
+    // The record beside it went live: the stream request was made, without the list.
+    await waitFor(() => expect(client.getKeyStatus('quotes', 'a')).toBe('live'))
+    expect(shown('toggle')).toBe('idle')
+    expect(streamedLists()).toEqual([])
+
+    view.rerender(page(true))
+    await waitFor(() => expect(shown('toggle')).toBe('a'))
+    expect(streamedLists()).toEqual([{ schema: 'quotes' }])
+  })
 })
