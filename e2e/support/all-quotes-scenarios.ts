@@ -145,6 +145,21 @@ scenario(
 )
 
 scenario(
+  "the page holding the tabs' stream closes: the other page takes it over and its list keeps following",
+  async ({ openQuotePages, stack }) => {
+    const [leader, other] = await openListPages(openQuotePages, 2)
+    // The first page opened leads (it holds the only stream, for both pages' lists).
+    await leader!.page.close()
+    const content = `After the hand-over (${Date.now()})`
+    await stack.addQuote('Someone', content)
+    await expect(rowsOf(other!.page).filter({ hasText: content })).toHaveCount(1)
+    await expect(list(other!.page)).toHaveAttribute('data-sync', 'live')
+    const expected = (await stack.storeQuotes()).map((q) => q.id)
+    expect((await shownRows(other!.page)).map((r) => r.id)).toEqual(expected)
+  },
+)
+
+scenario(
   'the list changes while the gateway is down: on restart every page shows exactly the store list',
   async ({ openQuotePages, stack }) => {
     const stamp = Date.now()
