@@ -141,7 +141,19 @@ export function createConnection(options: ConnectionOptions): Connection {
           options.onOpened(keys)
         },
         onKeyEvent: (event) => {
-          if (isCurrent()) options.onEvent(event)
+          if (!isCurrent()) return
+          options.onEvent(event)
+          // A gateway that is shutting down may still accept a stream, then fail its
+          // subscriptions with `store_closed` and send nothing more: reconnect (with backoff)
+          // to the gateway that replaces it instead of staying on a dead stream.
+          const failed = event.type === 'error' || event.type === 'collection-error'
+          if (failed && event.code === 'store_closed') {
+            dispatch({
+              type: 'failed',
+              request,
+              error: new SyncError('store_closed', event.message),
+            })
+          }
         },
         onHello: (epoch) => {
           if (isCurrent()) options.onHello?.(epoch)
