@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The README's commands start here, on a machine that may have only Node.js and npm:
 //
-//   npm run demo | npm test | npm run fdb-live -- … | npm run change-quote -- … | npm run bench
+//   npm run demo | npm test | npm run fdb-live -- … | npm run change-quote -- … |
+//   npm run add-quote -- … | npm run bench
 //
 // It makes sure pnpm 10 and the workspace's dependencies are installed, then runs the
 // command. Plain Node.js on purpose: nothing of the project is installed yet when it runs.
@@ -76,6 +77,7 @@ const commands = {
   },
   'fdb-live': () => run('node', [...SOURCE, 'packages/gateway/src/cli.ts', ...args]),
   'change-quote': () => run('node', ['scripts/change-quote.mjs', ...args]),
+  'add-quote': () => run('node', ['scripts/add-quote.mjs', ...args]),
   bench: async () => {
     // `pnpm bench --store fdb`: only the gateway benchmark, on the FoundationDB store (the
     // libfdb_c test double unless FDB_CLUSTER_FILE names a cluster).

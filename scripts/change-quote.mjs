@@ -2,62 +2,7 @@
 // `pnpm change-quote "Captain America" "I can do this all day."`: changes the favorite
 // quote by writing straight to the store through @fdb-live/core, as a separate writer
 // process. Every open page updates through the gateway. The work is in
-// apps/quote-web/server/change-quote.ts.
-//
-// The store is the demo's: the embedded store in FDB_LIVE_DATA_DIR (default
-// ./.fdb-live/data), or with `--store fdb` / FDB_LIVE_STORE=fdb the FoundationDB cluster of
-// `--cluster-file` / FDB_LIVE_CLUSTER_FILE / FDB_CLUSTER_FILE. A cluster file written by the
-// libfdb_c test double (`pnpm demo --store fdb` starts one) gets the double's libfdb_c.so.
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+// apps/quote-web/server/change-quote.ts; the store is chosen as scripts/quote-writer.mjs says.
+import { runQuoteWriter } from './quote-writer.mjs'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const dataDir = path.resolve(process.env.FDB_LIVE_DATA_DIR ?? path.join(root, '.fdb-live', 'data'))
-const args = process.argv.slice(2)
-const store = flag('--store') ?? process.env.FDB_LIVE_STORE ?? 'embedded'
-const env = { ...process.env }
-
-if (store === 'fdb') {
-  const clusterFile =
-    flag('--cluster-file') ?? process.env.FDB_LIVE_CLUSTER_FILE ?? process.env.FDB_CLUSTER_FILE
-  if (clusterFile !== undefined && isDoubleClusterFile(clusterFile)) {
-    const { libraryPath } = await import('@fdb-live/fdb-double')
-    // Read by the binding's addon when the child starts: it must be set before, not in it.
-    env.LD_LIBRARY_PATH = libraryPath(process.env.LD_LIBRARY_PATH)
-    console.error(
-      'change-quote: writing to the libfdb_c TEST DOUBLE (not FoundationDB) in ' + clusterFile,
-    )
-  }
-}
-
-const child = spawn(
-  process.execPath,
-  [
-    '--conditions=@fdb-live/source',
-    '--import',
-    'tsx',
-    'apps/quote-web/server/change-quote.ts',
-    ...(store === 'fdb' ? [] : ['--data-dir', dataDir]),
-    ...args,
-  ],
-  { cwd: root, stdio: 'inherit', env },
-)
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))
-
-/** The value of `--name value` or `--name=value` in the arguments. */
-function flag(name) {
-  const index = args.findIndex((arg) => arg === name || arg.startsWith(`${name}=`))
-  if (index === -1) return undefined
-  return args[index] === name ? args[index + 1] : args[index].slice(name.length + 1)
-}
-
-/** The double writes `fdbdouble:<id>@<socket>`; FoundationDB's own files never start so. */
-function isDoubleClusterFile(file) {
-  try {
-    return readFileSync(file, 'utf8').startsWith('fdbdouble:')
-  } catch {
-    return false
-  }
-}
+await runQuoteWriter('change-quote', 'apps/quote-web/server/change-quote.ts', process.argv.slice(2))

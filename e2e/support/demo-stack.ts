@@ -34,11 +34,24 @@ export interface DemoStack {
   openStreams(): Promise<number>
   /** Runs the real `scripts/change-quote.mjs` as a separate process; returns its output. */
   changeQuote(author: string, content: string): Promise<string>
+  /** Runs the real `scripts/add-quote.mjs` as a separate process; returns its output. */
+  addQuote(author: string, content: string): Promise<string>
+  /** The store's quotes (the API server's `GET /api/quotes`), in ascending id order. */
+  storeQuotes(): Promise<StoreQuote[]>
+  /** Asks the API server to delete a quote (`DELETE /api/quotes/:id`). */
+  deleteQuote(id: string): Promise<void>
   /** How many lines the processes printed so far (to report only a test's own lines). */
   logMark(): number
   /** The lines the processes printed (since `from`), with timestamps. */
   logs(from?: number): string
   stop(): Promise<void>
+}
+
+/** A quote as the store has it. */
+export interface StoreQuote {
+  id: string
+  version: string
+  value: { author: string; content: string; likes: number }
 }
 
 /** Options for {@link startDemoStack}. */
@@ -139,6 +152,24 @@ export async function startDemoStack(
       })
       if (result.code !== 0) throw new Error(`change-quote failed:\n${result.output}`)
       return result.output
+    },
+    async addQuote(author, content) {
+      const result = await runNode('add-quote', ['scripts/add-quote.mjs', author, content], {
+        env,
+        sink,
+      })
+      if (result.code !== 0) throw new Error(`add-quote failed:\n${result.output}`)
+      return result.output
+    },
+    async storeQuotes() {
+      const response = await fetch(new URL('/api/quotes', webUrl))
+      if (!response.ok) throw new Error(`GET /api/quotes: ${response.status}`)
+      return ((await response.json()) as { quotes: StoreQuote[] }).quotes
+    },
+    async deleteQuote(id) {
+      const url = new URL(`/api/quotes/${encodeURIComponent(id)}`, webUrl)
+      const response = await fetch(url, { method: 'DELETE' })
+      if (response.status !== 204) throw new Error(`DELETE ${url.pathname}: ${response.status}`)
     },
     logMark: () => sink.length,
     logs: (from = 0) => sink.slice(from).join('\n'),

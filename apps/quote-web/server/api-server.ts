@@ -2,7 +2,14 @@ import express from 'express'
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
 import { SyncError, assertId, toSyncError } from '@fdb-live/core'
 import type { Repo } from '@fdb-live/core'
-import { QUOTE_TENANT, changeQuote, like } from '../src/quote-schema.js'
+import {
+  Quote,
+  QUOTE_TENANT,
+  addQuote,
+  changeQuote,
+  deleteQuote,
+  like,
+} from '../src/quote-schema.js'
 import { parseQuoteInput } from './quote-input.js'
 import { tokenRoute, type TokenIssuerOptions } from './token-issuer.js'
 
@@ -30,6 +37,12 @@ export interface ApiServerOptions {
  * - `POST /api/quotes/:id/like` → `204`. Like the seed's handler it does not answer with
  *   the new count: every tab, this one included, learns it from the gateway's stream.
  * - `POST /api/quotes/:id` with `{"author","content"}` → `200 {"version"}`: the change form.
+ * - `GET /api/quotes` → `200 {"quotes":[{"id","version","value"}]}`: every quote, read from
+ *   the store (ascending id, as "All quotes" shows them); for scripts and tests, the page
+ *   reads the list through the gateway.
+ * - `POST /api/quotes` with `{"author","content"}` → `201 {"id","version"}`: a new quote in
+ *   "All quotes". `DELETE /api/quotes/:id` → `204`. Neither answer updates the page: the
+ *   list changes through the gateway's stream, in every tab.
  * - `POST /api/token` → `{"token","expiresInSec"}`: a short-lived read-only token for the
  *   gateway (`token-issuer.ts`), or `{"token":null}` when the gateway is open.
  *
@@ -67,6 +80,22 @@ export function createApiServer(options: ApiServerOptions): Express {
 
   app.post('/api/quotes/:id/like', async (req, res) => {
     await like(tenant, validId(req.params.id))
+    res.status(204).end()
+  })
+
+  app.get('/api/quotes', async (_req, res) => {
+    const quotes = await tenant.list(Quote)
+    res.set('Cache-Control', 'no-store').json({ quotes })
+  })
+
+  app.post('/api/quotes', requireJson, express.json({ limit: '16kb' }), async (req, res) => {
+    const input = parseQuoteInput(req.body)
+    const { id, version } = await addQuote(tenant, input.author, input.content)
+    res.status(201).json({ id, version })
+  })
+
+  app.delete('/api/quotes/:id', async (req, res) => {
+    await deleteQuote(tenant, validId(req.params.id))
     res.status(204).end()
   })
 

@@ -15,9 +15,9 @@ export class ApiError extends Error {
   }
 }
 
-async function post(path: string, body?: unknown): Promise<Response> {
+async function post(path: string, body?: unknown, method = 'POST'): Promise<Response> {
   const response = await fetch(path, {
-    method: 'POST',
+    method,
     ...(body === undefined
       ? {}
       : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
@@ -42,4 +42,14 @@ export async function postQuote(
   input: { author: string; content: string },
 ): Promise<void> {
   await post(`/api/quotes/${encodeURIComponent(id)}`, input)
+}
+
+/** Adds a quote to "All quotes". It shows up through the gateway's stream, in every tab. */
+export async function postNewQuote(input: { author: string; content: string }): Promise<void> {
+  await post('/api/quotes', input)
+}
+
+/** Deletes a quote. Its row leaves through the gateway's stream, in every tab. */
+export async function deleteQuote(id: string): Promise<void> {
+  await post(`/api/quotes/${encodeURIComponent(id)}`, undefined, 'DELETE')
 }

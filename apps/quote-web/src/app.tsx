@@ -3,6 +3,7 @@ import { SyncProvider } from '@fdb-live/react-sync'
 import { QUOTE_TENANT } from './quote-schema.js'
 import { FavoriteQuote } from './favorite-quote.js'
 import { ChangeQuoteForm } from './change-quote-form.js'
+import { AllQuotes } from './all-quotes.js'
 import { ConnectionStatus } from './connection-status.js'
 import { getGatewayToken } from './gateway-token.js'
 
@@ -31,6 +32,7 @@ export function App() {
           <h1>My Favorite Quote</h1>
           <FavoriteQuote />
           <ChangeQuoteForm />
+          <AllQuotes />
         </main>
         <ConnectionStatus />
       </SyncProvider>

@@ -72,6 +72,35 @@ export function changeFavoriteQuote(
   return changeQuote(tenant, FAVORITE_QUOTE_ID, author, content)
 }
 
+/**
+ * A new quote's id: `q-` and the time in milliseconds (base 36, fixed width), then a
+ * random suffix. The list shows quotes in ascending id order (the store's key order), so
+ * new quotes come last, in the order they were added.
+ */
+export function newQuoteId(now: number = Date.now()): string {
+  const time = now.toString(36).padStart(9, '0')
+  const random = Math.floor(Math.random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')
+  return `q-${time}-${random}`
+}
+
+/** Adds a quote to "All quotes": a new id, `as_of` now, likes 0. */
+export async function addQuote(
+  tenant: TenantRepo,
+  author: string,
+  content: string,
+): Promise<WriteResult & { id: string }> {
+  const id = newQuoteId()
+  const result = await tenant.put(Quote, id, { author, content, as_of: utcNowToSecond(), likes: 0 })
+  return { ...result, id }
+}
+
+/** Deletes a quote (the favorite one too: the page then says there is none). */
+export async function deleteQuote(tenant: TenantRepo, id: string): Promise<void> {
+  await tenant.delete(Quote, id)
+}
+
 /** Writes the seed's first quote with replace-on-conflict (`on_conflict: :replace_all`). */
 export function seedFirstQuote(tenant: TenantRepo): Promise<WriteResult> {
   return changeFavoriteQuote(tenant, FIRST_QUOTE.author, FIRST_QUOTE.content)

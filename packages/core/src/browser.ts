@@ -19,7 +19,7 @@ export type { BackoffOptions, RetryingOptions } from './retry.js'
 export { assertEpoch, isEpoch } from './epoch.js'
 export type { Epoch } from './epoch.js'
 
-export { defineSchema, assertSchemaName } from './schema.js'
+export { defineSchema, assertSchemaName, assertIndexName } from './schema.js'
 export type { Schema, SchemaOptions, SchemaType } from './schema.js'
 
 export {
@@ -35,4 +35,11 @@ export type { Version } from './version.js'
 
 export { assertTenant, assertId, MAX_TENANT_BYTES, MAX_ID_BYTES } from './names.js'
 
-export type { RecordState, SyncRecord } from './repo/types.js'
+export type {
+  CollectionChange,
+  CollectionChanges,
+  CollectionQuery,
+  IndexValue,
+  RecordState,
+  SyncRecord,
+} from './repo/types.js'

@@ -16,6 +16,8 @@ export const SYNC_ERROR_CODES = {
   value_too_large: 413,
   payload_too_large: 413,
   too_many_subscriptions: 400,
+  /** A collection has more members than the configured limit: it is refused, not paged. */
+  collection_too_large: 413,
   unsupported_media_type: 415,
   method_not_allowed: 405,
   route_not_found: 404,
@@ -69,6 +71,7 @@ export const RETRYABLE_CODES: { readonly [C in SyncErrorCode]: boolean } = {
   value_too_large: false,
   payload_too_large: false,
   too_many_subscriptions: false,
+  collection_too_large: false,
   unsupported_media_type: false,
   method_not_allowed: false,
   route_not_found: false,

@@ -16,7 +16,16 @@ export type {
 } from './kv/store.js'
 
 export { createRepo } from './repo/repo.js'
+export { parseWhere, describeCollection, MAX_INDEX_VALUE_BYTES } from './repo/collection-keys.js'
+export type { IndexMatch } from './repo/collection-keys.js'
 export type {
+  ChangesSinceOptions,
+  CollectionChange,
+  CollectionChanges,
+  CollectionQuery,
+  IndexValue,
+  ListOptions,
+  WatchedCollection,
   RecordState,
   RecordWatch,
   Repo,

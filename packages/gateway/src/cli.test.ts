@@ -106,6 +106,55 @@ forEachStore('fdb-live CLI', (store) => {
     expect(await new Promise((resolve) => watcher.once('exit', resolve))).toBe(0)
   })
 
+  it('list prints the members of a collection; watch without an id prints every change', async () => {
+    const idx = ['--index', 'byList=listId']
+    const put = (id: string, json: string) =>
+      runCli(['put', 'coll', 'todos', id, json, ...idx, '--create', ...storeFlags()])
+    expect((await put('b', '{"title":"B","listId":"inbox"}')).code).toBe(0)
+    await put('a', '{"title":"A","listId":"inbox"}')
+    await put('c', '{"title":"C","listId":"work"}')
+    const listed = await runCli([
+      'list',
+      'coll',
+      'todos',
+      '--where',
+      'byList=inbox',
+      ...storeFlags(),
+    ])
+    expect(listed.code).toBe(0)
+    const members = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; value: unknown })
+    expect(members.map((m) => [m.id, m.value])).toEqual([
+      ['a', { title: 'A', listId: 'inbox' }],
+      ['b', { title: 'B', listId: 'inbox' }],
+    ])
+    const all = await runCli(['list', 'coll', 'todos', ...storeFlags()])
+    expect(all.stdout.trim().split('\n')).toHaveLength(3)
+
+    const watcher = startCli(['watch', 'coll', 'todos', '--where', 'byList=inbox', ...storeFlags()])
+    const output = lines(watcher)
+    const next = async () =>
+      JSON.parse((await output.next()).value as string) as Record<string, unknown>
+    const initial = [await next(), await next()].map((line) => line['id']).sort()
+    expect(initial).toEqual(['a', 'b'])
+    const moved = await put('a', '{"title":"A","listId":"work"}')
+    const { version } = JSON.parse(moved.stdout) as { version: string }
+    expect(await next()).toEqual({
+      schema: 'todos',
+      where: { byList: 'inbox' },
+      id: 'a',
+      version,
+      value: null,
+    })
+    watcher.kill('SIGINT')
+    expect(await new Promise((resolve) => watcher.once('exit', resolve))).toBe(0)
+    const bad = await runCli(['list', 'coll', 'todos', '--where', 'inbox', ...storeFlags()])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--where "inbox": write it as <index>=<value>/)
+  })
+
   it('epoch prints the store epoch, and --new replaces it so clients from before a restore drop their versions', async () => {
     const shown = await runCli(['epoch', ...storeFlags(), '--create'])
     expect(shown.code).toBe(0)

@@ -12,6 +12,7 @@ import { recordRoutes } from './routes/records.js'
 import { streamRoutes } from './routes/stream.js'
 import type { SseStream } from './sse-stream.js'
 import { WatchHub } from './watch-hub.js'
+import { CollectionHub } from './collection-hub.js'
 import { RECORD_PATH } from './auth/record-guard.js'
 import { corsOptions, createSecurity, type SecurityOptions } from './security.js'
 
@@ -41,6 +42,12 @@ export interface GatewayOptions extends SecurityOptions {
    * @default 'fdb-live'
    */
   root?: string
+  /**
+   * Largest collection a stream may subscribe to (more members: an `error` event
+   * `collection_too_large`); ignored when `repo` is given (set it there).
+   * @default 10000
+   */
+  maxCollectionSize?: number
   /**
    * Origins allowed to read from the gateway in a browser (with credentials: the token
    * cookie), or `'*'` for any origin without credentials.
@@ -96,10 +103,17 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { store } = options
   const repo =
-    options.repo ?? createRepo(store, options.root === undefined ? {} : { root: options.root })
+    options.repo ??
+    createRepo(store, {
+      ...(options.root === undefined ? {} : { root: options.root }),
+      ...(options.maxCollectionSize === undefined
+        ? {}
+        : { maxCollectionSize: options.maxCollectionSize }),
+    })
   const logger = options.logger ?? createLogger()
   const metrics = createGatewayMetrics({ storeStatus: () => store.status?.() })
   const hub = new WatchHub({ repo, metrics, logger })
+  const collectionHub = new CollectionHub({ repo, metrics, logger })
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()
   const stalledStreamTimeoutMs = options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs
@@ -134,6 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     streamRoutes({
       admit: security.admitStream,
       hub,
+      collectionHub,
       metrics,
       logger,
       streams,
@@ -163,6 +178,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         stopDrainMonitor()
         for (const stream of [...streams]) stream.end()
         hub.close()
+        collectionHub.close()
         logger.info('gateway closed: streams ended, watches released')
       }
       return Promise.resolve()

@@ -6,6 +6,20 @@ export interface RecordKey {
 }
 
 /**
+ * What an authorization check is asked about: one record, or one collection. A
+ * collection has `id: undefined` (so a check that compares ids never matches it) and its
+ * `where` (`null` for the whole schema). See docs/security.md.
+ */
+export type AuthorizeKey =
+  | RecordKey
+  | {
+      tenant: string
+      schema: string
+      id: undefined
+      where: Readonly<Record<string, string | number | boolean>> | null
+    }
+
+/**
  * A string that identifies a {@link RecordKey}. Tenants and ids cannot contain control
  * characters and schema names are `[A-Za-z0-9_.-]`, so NUL is a safe separator.
  */

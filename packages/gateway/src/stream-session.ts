@@ -5,7 +5,9 @@ import { publicError } from './http-errors.js'
 import { recordKeyString } from './record-key.js'
 import { formatEvent } from './sse-format.js'
 import type { SseStream } from './sse-stream.js'
-import type { StreamSubscription } from './subscriptions.js'
+import type { CollectionHub } from './collection-hub.js'
+import { runCollectionSubscription } from './collection-session.js'
+import type { CollectionSubscription, StreamSubscription } from './subscriptions.js'
 import type { ValueEvent } from './value-event.js'
 import type { HubSubscription, WatchHub } from './watch-hub.js'
 
@@ -15,6 +17,9 @@ export interface StreamSessionOptions {
   stream: SseStream
   tenant: string
   subscriptions: readonly StreamSubscription[]
+  /** Collection subscriptions (docs/protocol.md, Collections), served by `collectionHub`. */
+  collections?: readonly CollectionSubscription[]
+  collectionHub?: CollectionHub
   metrics: GatewayMetrics
   logger: Logger
 }
@@ -35,7 +40,9 @@ export function runStreamSession(options: StreamSessionOptions): StreamSessionHa
   const handles: HubSubscription[] = []
   let released = false
   let active = 0
-  let starting = subscriptions.length
+  const collections = options.collections ?? []
+  let starting = subscriptions.length + collections.length
+  const collectionHandles: Array<{ release(): void }> = []
 
   const started = (): void => {
     starting -= 1
@@ -112,7 +119,21 @@ export function runStreamSession(options: StreamSessionOptions): StreamSessionHa
       .finally(started)
       .catch((error: unknown) => options.logger.error({ err: error }, 'stream session bug'))
   }
-  if (subscriptions.length === 0) {
+  for (const subscription of collections) {
+    if (options.collectionHub === undefined) throw new Error('collections need a collectionHub')
+    collectionHandles.push(
+      runCollectionSubscription({
+        hub: options.collectionHub,
+        stream,
+        tenant,
+        subscription,
+        metrics,
+        logger: options.logger,
+        started,
+      }),
+    )
+  }
+  if (subscriptions.length + collections.length === 0) {
     starting = 1
     started()
   }
@@ -122,6 +143,7 @@ export function runStreamSession(options: StreamSessionOptions): StreamSessionHa
       if (released) return
       released = true
       for (const handle of handles) handle.release()
+      for (const handle of collectionHandles) handle.release()
       metrics.subscriptions.dec(active)
       active = 0
     },

@@ -1,4 +1,5 @@
 import type { QueryCacheNotifyEvent, QueryClient } from '@tanstack/react-query'
+import type { SyncWhere } from './sync-events.js'
 
 /**
  * Calls `onSet(schema, id)` when a record's query of `tenant` gets data from outside a fetch
@@ -10,6 +11,7 @@ export function watchCacheWrites(
   queryClient: QueryClient,
   tenant: string,
   onSet: (schema: string, id: string, own: boolean) => void,
+  onListSet?: (schema: string, where: SyncWhere) => void,
 ): () => void {
   return queryClient.getQueryCache().subscribe((event: QueryCacheNotifyEvent) => {
     const set =
@@ -19,6 +21,10 @@ export function watchCacheWrites(
     if (!set) return
     const [scope, keyTenant, schema, id, own] = event.query.queryKey as readonly unknown[]
     if (scope !== 'fdb-live' || keyTenant !== tenant) return
-    if (typeof schema === 'string' && typeof id === 'string') onSet(schema, id, own === 'own')
+    if (typeof schema !== 'string') return
+    if (typeof id === 'string') onSet(schema, id, own === 'own')
+    else if (typeof id === 'object' && id !== null && 'list' in id) {
+      onListSet?.(schema, (id as { list: SyncWhere }).list)
+    }
   })
 }

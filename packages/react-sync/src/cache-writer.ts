@@ -1,6 +1,7 @@
 import type { Version } from '@fdb-live/core'
 import { replaceEqualDeep, type QueryClient, type QueryKey } from '@tanstack/react-query'
 import { isOlderEntry } from './version-order.js'
+import type { ListMember } from './list-state.js'
 
 /**
  * What the query cache holds for a record: the value together with its version.
@@ -99,4 +100,44 @@ export async function writeError(
     fetchFailureCount: query.state.fetchFailureCount + 1,
     fetchFailureReason: error,
   })
+}
+
+/**
+ * What the query cache holds for a collection: its members in ascending id order, with the
+ * collection's version (its last `collection-synced`), which travels with the data through
+ * SSR hydration as a record's does. Hooks `select` the members.
+ */
+export interface SyncListEntry<T> {
+  /** The members in ascending id order (UTF-8 bytes of the id, the store's key order). */
+  readonly members: ReadonlyArray<ListMember<T>>
+  /** The collection's version: the `since` a client resumes from. */
+  readonly version: Version
+  /** The store epoch `version` belongs to, when known. */
+  readonly epoch?: string
+}
+
+/** Creates a collection's cache entry (checked by {@link keepNewer} like a record's). */
+export function syncListEntry<T>(
+  members: ReadonlyArray<ListMember<T>>,
+  version: Version,
+  epoch?: string,
+): SyncListEntry<T> {
+  const entry = epoch === undefined ? { members, version } : { members, version, epoch }
+  madeHere.add(entry)
+  return entry
+}
+
+/** Writes a collection's entry unless the cached one is newer (same rule as records). */
+export function writeListEntry<T>(
+  queryClient: QueryClient,
+  queryKey: QueryKey,
+  entry: SyncListEntry<T>,
+): boolean {
+  const current = queryClient.getQueryData<SyncListEntry<T>>(queryKey)
+  if (isOlderEntry(entry, current)) return false
+  queryClient.setQueryData<SyncListEntry<T>>(
+    queryKey,
+    (prev) => keepNewer(prev, entry) as SyncListEntry<T>,
+  )
+  return true
 }

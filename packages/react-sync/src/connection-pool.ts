@@ -6,7 +6,7 @@
  * records there is exactly one stream, as before.
  */
 import { createConnection, type Connection, type ConnectionOptions } from './connection.js'
-import { subscriptionKey } from './query-key.js'
+import { keyOf } from './query-key.js'
 import type { SyncStatus } from './sync-status.js'
 
 /** Options for {@link createConnectionPool}. */
@@ -53,7 +53,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
   }
 
   const assign = (): void => {
-    const keys = new Set(options.subscriptions().map((s) => subscriptionKey(s.schema, s.id)))
+    const keys = new Set(options.subscriptions().map(keyOf))
     const counts: number[] = streams.map(() => 0)
     for (const [key, slot] of slotOf) {
       if (keys.has(key)) counts[slot] = (counts[slot] ?? 0) + 1
@@ -73,8 +73,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
   const createStream = (slot: number): Stream => {
     const connection = createConnection({
       ...base,
-      subscriptions: () =>
-        options.subscriptions().filter((s) => slotOf.get(subscriptionKey(s.schema, s.id)) === slot),
+      subscriptions: () => options.subscriptions().filter((s) => slotOf.get(keyOf(s)) === slot),
       onStatus(status, lastError) {
         stream.status = status
         stream.lastError = lastError

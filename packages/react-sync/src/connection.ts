@@ -17,19 +17,19 @@ import {
   type ConnectionState,
 } from './connection-state.js'
 import type { GatewayHttp } from './gateway-http.js'
-import { subscriptionKey } from './query-key.js'
+import { keyOf } from './query-key.js'
 import { RateLimited, requestStream, StreamRefused } from './stream-request.js'
-import type { KeyEvent, Subscription } from './sync-events.js'
+import type { AnySubscription, StreamEvent } from './sync-events.js'
 import type { SyncStatus } from './sync-status.js'
 
 /** Options for {@link createConnection}. */
 export interface ConnectionOptions {
   http: GatewayHttp
-  /** The records to stream, with `since`; read at every (re)open. */
-  subscriptions: () => Subscription[]
+  /** The records and collections to stream, with `since`; read at every (re)open. */
+  subscriptions: () => AnySubscription[]
   /** The store epoch the client's versions come from, sent with each request. */
   epoch?: (() => string | undefined) | undefined
-  onEvent: (event: KeyEvent) => void
+  onEvent: (event: StreamEvent) => void
   /** The stream's `hello`: the store's epoch. Comes before any `value`. */
   onHello?: ((epoch: string) => void) | undefined
   /** A stream is open for these records (subscription keys); previous errors may be retried. */
@@ -38,7 +38,7 @@ export interface ConnectionOptions {
   onSynced: (keys: readonly string[]) => void
   onStatus: (status: SyncStatus, lastError: unknown) => void
   /** A request is about to go out with these subscriptions (and their `since`). */
-  onOpening?: ((subscriptions: readonly Subscription[]) => void) | undefined
+  onOpening?: ((subscriptions: readonly AnySubscription[]) => void) | undefined
   /** First reconnect delay; the gateway's `retry:` hint when unset, else 1000. */
   reconnectBaseDelayMs: number | undefined
   reconnectMaxDelayMs: number
@@ -117,7 +117,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     const subs = options.subscriptions()
     const abort = new AbortController()
     running = { request, abort }
-    streamKeys = subs.map((s) => subscriptionKey(s.schema, s.id))
+    streamKeys = subs.map(keyOf)
     options.onOpening?.(subs)
     armIdle(request)
     void run(request, abort.signal, subs, streamKeys, state.refreshToken)
@@ -126,7 +126,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   const run = async (
     request: number,
     signal: AbortSignal,
-    subs: Subscription[],
+    subs: AnySubscription[],
     keys: readonly string[],
     refreshToken: boolean,
   ): Promise<void> => {
@@ -141,7 +141,19 @@ export function createConnection(options: ConnectionOptions): Connection {
           options.onOpened(keys)
         },
         onKeyEvent: (event) => {
-          if (isCurrent()) options.onEvent(event)
+          if (!isCurrent()) return
+          options.onEvent(event)
+          // A gateway that is shutting down may still accept a stream, then fail its
+          // subscriptions with `store_closed` and send nothing more: reconnect (with backoff)
+          // to the gateway that replaces it instead of staying on a dead stream.
+          const failed = event.type === 'error' || event.type === 'collection-error'
+          if (failed && event.code === 'store_closed') {
+            dispatch({
+              type: 'failed',
+              request,
+              error: new SyncError('store_closed', event.message),
+            })
+          }
         },
         onHello: (epoch) => {
           if (isCurrent()) options.onHello?.(epoch)
@@ -163,8 +175,14 @@ export function createConnection(options: ConnectionOptions): Connection {
         // Each record gets the error (the user sees which limit the page hit); the same
         // request is not sent again until the set of records changes.
         const { code, message } = error.error
-        for (const { schema, id } of subs)
-          options.onEvent({ type: 'error', schema, id, code, message })
+        for (const sub of subs) {
+          const { schema } = sub
+          options.onEvent(
+            sub.id === undefined
+              ? { type: 'collection-error', schema, where: sub.where, code, message }
+              : { type: 'error', schema, id: sub.id, code, message },
+          )
+        }
         return
       }
       if (error instanceof RateLimited) {
@@ -183,7 +201,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   const refreshNow = (reopen: boolean): void => {
-    const keys = options.subscriptions().map((s) => subscriptionKey(s.schema, s.id))
+    const keys = options.subscriptions().map(keyOf)
     if (keys.length === 0) {
       if (state.phase !== 'idle') dispatch({ type: 'empty' })
       return

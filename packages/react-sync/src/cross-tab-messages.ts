@@ -1,5 +1,5 @@
 import { SyncError, isSyncErrorCode } from '@fdb-live/core'
-import type { KeyEvent, Subscription } from './sync-events.js'
+import type { AnySubscription, CollectionEvent, StreamEvent } from './sync-events.js'
 import type { SyncStatus } from './sync-status.js'
 import type { TransportHost } from './transport.js'
 
@@ -11,10 +11,12 @@ export interface WireError {
 
 /** What tabs say to each other on the channel. */
 export type TabMessage =
-  | { t: 'subs'; tab: string; subs: Subscription[] }
+  | { t: 'subs'; tab: string; subs: AnySubscription[] }
   | { t: 'bye'; tab: string }
   | { t: 'leader'; tab: string }
-  | { t: 'event'; event: KeyEvent }
+  | { t: 'event'; event: StreamEvent }
+  /** A collection's state for one tab that joined it (see `cross-tab-lists.ts`). */
+  | { t: 'replay'; tab: string; events: CollectionEvent[] }
   | { t: 'status'; status: SyncStatus; lastError: WireError | undefined }
   | { t: 'synced'; keys: string[] }
   | { t: 'opened'; keys: string[] }

@@ -1,4 +1,5 @@
 import type { Schema } from '@fdb-live/core'
+import type { AnySubscription, SyncWhere } from './sync-events.js'
 
 /** The TanStack Query key of one record: `['fdb-live', tenant, schema.name, id]`. */
 export type SyncQueryKey = readonly ['fdb-live', string, string, string]
@@ -36,4 +37,36 @@ export function ownSyncQueryKey(
 export function subscriptionKey(schema: string, id: string): string {
   // Ids may contain any printable character, so encode as JSON rather than joining.
   return JSON.stringify([schema, id])
+}
+
+/**
+ * The TanStack Query key of a collection: `['fdb-live', tenant, schema.name, { list: where }]`
+ * (`where` is `null` for the whole schema). The last element is an object, so it can never
+ * equal a record's key, and invalidating `['fdb-live', tenant, schema.name]` covers both.
+ */
+export type SyncListQueryKey = readonly ['fdb-live', string, string, { readonly list: SyncWhere }]
+
+/** The {@link SyncListQueryKey} of a collection. */
+export function syncListQueryKey(
+  tenant: string,
+  schema: Schema<unknown>,
+  where: SyncWhere = null,
+): SyncListQueryKey {
+  return ['fdb-live', tenant, schema.name, { list: where }]
+}
+
+/**
+ * The identity of one collection subscription inside a client (and across tabs). A record's
+ * key has a string in second place; a collection's has `null` or an `[index, value]` pair,
+ * so the two never collide, whatever the id.
+ */
+export function listKey(schema: string, where: SyncWhere): string {
+  // `{}` is the whole schema too (docs/protocol.md), as the gateway's events say: `null`.
+  const entries = Object.entries(where ?? {})
+  return JSON.stringify([schema, entries.length === 0 ? null : entries])
+}
+
+/** The key of either kind of subscription. */
+export function keyOf(sub: AnySubscription): string {
+  return sub.id === undefined ? listKey(sub.schema, sub.where) : subscriptionKey(sub.schema, sub.id)
 }

@@ -1,12 +1,12 @@
 import { SyncError, isSyncErrorCode } from '@fdb-live/core'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { isEpoch } from './gateway-http.js'
-import type { KeyEvent } from './sync-events.js'
+import type { StreamEvent, SyncWhere } from './sync-events.js'
 
 /** Callbacks of {@link readEventStream}. */
 export interface StreamReaderHandlers {
-  /** A `value` or `error` event for one record. */
-  onKeyEvent(event: KeyEvent): void
+  /** A `value` or `error` event for one record, or an event of one collection. */
+  onKeyEvent(event: StreamEvent): void
   /** `hello`: the store's epoch (docs/protocol.md), before any `value`. */
   onHello(epoch: string): void
   /** `synced`: every subscription's initial value has been sent (or skipped by `since`). */
@@ -75,6 +75,17 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
         const code = isSyncErrorCode(data.code) ? data.code : 'store_unavailable'
         throw new SyncError(code, typeof data.message === 'string' ? data.message : code)
       }
+      // With a schema and no id it concerns one collection.
+      if (data.id === undefined) {
+        handlers.onKeyEvent({
+          type: 'collection-error',
+          schema: requireString(data.schema, message),
+          where: requireWhere(data.where, message),
+          code: requireString(data.code, message),
+          message: typeof data.message === 'string' ? data.message : '',
+        })
+        return
+      }
       handlers.onKeyEvent({
         type: 'error',
         schema: requireString(data.schema, message),
@@ -93,9 +104,54 @@ function handleMessage(message: EventSourceMessage, handlers: StreamReaderHandle
     case 'synced':
       handlers.onSynced()
       return
+    case 'collection-reset':
+    case 'collection-synced':
+    case 'collection-change':
+      handlers.onKeyEvent(collectionEvent(message))
+      return
     default:
       return
   }
+}
+
+/** A `collection-*` event (docs/protocol.md, "Collections"). */
+function collectionEvent(message: EventSourceMessage): StreamEvent {
+  const data = parseData(message)
+  const schema = requireString(data.schema, message)
+  const where = requireWhere(data.where, message)
+  switch (message.event) {
+    case 'collection-reset':
+      return { type: 'collection-reset', schema, where }
+    case 'collection-synced':
+      return {
+        type: 'collection-synced',
+        schema,
+        where,
+        version: requireString(data.version, message),
+      }
+    default:
+      if (!('value' in data)) throw malformed(message)
+      return {
+        type: 'collection-change',
+        schema,
+        where,
+        id: requireString(data.id, message),
+        version: requireString(data.version, message),
+        value: data.value,
+      }
+  }
+}
+
+/** `where`: `null` (or absent) for the whole schema, else one `index: value` entry. */
+function requireWhere(value: unknown, message: EventSourceMessage): SyncWhere {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'object' || Array.isArray(value)) throw malformed(message)
+  const entries = Object.entries(value as Record<string, unknown>)
+  const valid = entries.every(
+    ([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean',
+  )
+  if (entries.length !== 1 || !valid) throw malformed(message)
+  return value as SyncWhere
 }
 
 function parseData(message: EventSourceMessage): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { SyncError } from '@fdb-live/core'
 import { isRefusal } from './connection-state.js'
 import { errorFromResponse, fetchWithToken, tenantUrl, type GatewayHttp } from './gateway-http.js'
 import { readEventStream, type StreamReaderHandlers } from './stream-reader.js'
-import type { Subscription } from './sync-events.js'
+import type { AnySubscription } from './sync-events.js'
 
 /** The gateway refused the request itself (a 4xx other than 408 and 429). */
 export class StreamRefused extends Error {
@@ -35,7 +35,7 @@ export interface StreamRequestHandlers extends StreamReaderHandlers {
 export async function requestStream(
   http: GatewayHttp,
   request: {
-    subscriptions: readonly Subscription[]
+    subscriptions: readonly AnySubscription[]
     epoch: string | undefined
     /** Ask `getToken` for a new token first (the last one expired). */
     refreshToken?: boolean
@@ -76,7 +76,10 @@ function retryAfterMs(response: Response): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined
 }
 
-function toWire(sub: Subscription): Subscription {
-  const { schema, id, since } = sub
-  return since === undefined ? { schema, id } : { schema, id, since }
+/** A record `{ schema, id, since? }`, or a collection `{ schema, where?, since? }` (no `id`). */
+function toWire(sub: AnySubscription): object {
+  const { schema, since } = sub
+  const which =
+    sub.id === undefined ? (sub.where === null ? {} : { where: sub.where }) : { id: sub.id }
+  return since === undefined ? { schema, ...which } : { schema, ...which, since }
 }

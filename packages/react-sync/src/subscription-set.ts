@@ -27,6 +27,8 @@ export interface SubscriptionSetOptions<E extends SubscriptionEntry> {
   batchWindowMs?: number | undefined
   /** Called once per batch in which records joined or left the set. */
   onChange: () => void
+  /** The key of an entry. @default `subscriptionKey(schema, id)` (a record) */
+  keyOf?: ((schema: string, id: string) => string) | undefined
 }
 
 /** The reference-counted set of records a client keeps live. */
@@ -48,6 +50,7 @@ export function createSubscriptionSet<E extends SubscriptionEntry = Subscription
   options: SubscriptionSetOptions<E>,
 ): SubscriptionSet<E> {
   const create = options.create ?? ((entry: SubscriptionEntry) => entry as E)
+  const keyOf = options.keyOf ?? subscriptionKey
   const entries = new Map<string, E>()
   const lingering = new Map<string, ReturnType<typeof setTimeout>>()
   let flushTimer: ReturnType<typeof setTimeout> | undefined
@@ -77,7 +80,7 @@ export function createSubscriptionSet<E extends SubscriptionEntry = Subscription
 
   return {
     add(schema, id, { invalidate = false } = {}) {
-      const key = subscriptionKey(schema, id)
+      const key = keyOf(schema, id)
       let entry = entries.get(key)
       if (entry === undefined) {
         entry = create({ key, schema, id, refs: 0, invalidators: 0 })

@@ -3,7 +3,8 @@ import type { QueryClient } from '@tanstack/react-query'
 import type { SyncEntry } from './cache-writer.js'
 import type { CrossTabOptions } from './cross-tab.js'
 import type { GetToken } from './gateway-http.js'
-import type { KeyEvent } from './sync-events.js'
+import type { SyncListEntry } from './cache-writer.js'
+import type { CollectionEvent, KeyEvent, SyncWhere } from './sync-events.js'
 import type { SyncStatus } from './sync-status.js'
 
 /** Options for {@link createSyncClient}. */
@@ -107,6 +108,26 @@ export interface SyncClient {
   onStatusChange: (listener: () => void) => () => void
   /** Listens to changes of one record's {@link SyncClient.getKeyStatus} only. */
   onKeyStatusChange: (schema: string, id: string, listener: () => void) => () => void
+  /**
+   * Keeps a collection live (docs/protocol.md, "Collections") until the returned function is
+   * called (then lingers briefly). With a `queryClient`, each committed batch is written to
+   * the collection's entry (`syncListQueryKey`) and each member to its record's entry.
+   */
+  subscribeList(
+    schema: string,
+    where: SyncWhere,
+    options?: { onEvent?: ((event: CollectionEvent) => void) | undefined },
+  ): () => void
+  /**
+   * The collection's entry once its first batch has arrived on the stream (there is no
+   * list read outside the stream): subscribes while waiting. Rejects with the collection's
+   * `SyncError` (e.g. `collection_too_large`, `forbidden`).
+   */
+  loadList<T>(schema: string, where: SyncWhere, signal?: AbortSignal): Promise<SyncListEntry<T>>
+  /** The sync state of a subscribed collection, as {@link SyncClient.getKeyStatus} for a record. */
+  getListStatus(schema: string, where: SyncWhere): SyncKeyStatus
+  /** Listens to changes of one collection's {@link SyncClient.getListStatus}. */
+  onListStatusChange(schema: string, where: SyncWhere, listener: () => void): () => void
   /** Closes the stream and forgets every subscription. A later `subscribe` starts again. */
   close(): void
 }

@@ -2,7 +2,9 @@ import { SyncError, assertId, assertSchemaName, isSyncError } from '@fdb-live/co
 import type { SyncEntry } from './cache-writer.js'
 import { watchCacheWrites } from './cache-watch.js'
 import { fetchRecord, type GatewayHttp } from './gateway-http.js'
-import { subscriptionKey } from './query-key.js'
+import { createListClient } from './list-client.js'
+import { listKey, subscriptionKey } from './query-key.js'
+import { isCollectionEvent, type AnySubscription } from './sync-events.js'
 import {
   applyError,
   applyValue,
@@ -75,29 +77,50 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   })
 
+  // The collections (`list-client.ts`), on the same stream.
+  const lists = createListClient({
+    tenant: options.tenant,
+    queryClient,
+    lingerMs: options.lingerMs ?? 1500,
+    batchDelayMs: options.batchDelayMs ?? 10,
+    batchWindowMs: options.batchWindowMs ?? 250,
+    onChange() {
+      transport ??= createTransport(host, http, options)
+      transport.refresh()
+    },
+    notify: (keys) => notify(keys),
+    epoch: () => streamEpoch,
+  })
+
   // The store epoch of the stream's last `hello`.
   let streamEpoch: string | undefined
   const cachedEntry = (r: RecordSync) => queryClient?.getQueryData<SyncEntry<unknown>>(r.queryKey)
+  const cached = () => records.entries().map(cachedEntry)
 
   const host: TransportHost = {
     subscriptions() {
       const live = records.entries().filter((r) => !r.invalid)
-      const epoch = requestEpoch(streamEpoch, live.map(cachedEntry))
-      return live.map((r) => ({
+      const epoch = requestEpoch(streamEpoch, cached())
+      const subs: AnySubscription[] = live.map((r) => ({
         schema: r.schema,
         id: r.id,
         since: sinceFor(r.version, cachedEntry(r), epoch),
         epoch,
       }))
+      return [...subs, ...lists.subscriptions(epoch)]
     },
-    epoch: () => requestEpoch(streamEpoch, records.entries().map(cachedEntry)),
+    epoch: () => requestEpoch(streamEpoch, cached()),
     hello(epoch) {
       if (epoch === streamEpoch) return
       const reset = streamEpoch !== undefined
       streamEpoch = epoch
-      if (reset) for (const record of records.entries()) forgetVersions(record)
+      if (!reset) return
+      for (const record of records.entries()) forgetVersions(record)
+      lists.forgetVersions()
     },
+    list: (key) => lists.snapshot(key),
     deliver(event) {
+      if (isCollectionEvent(event)) return lists.deliver(event)
       const record = records.get(subscriptionKey(event.schema, event.id))
       if (record === undefined) return
       if (event.type === 'value') {
@@ -109,6 +132,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       for (const listener of record.listeners) listener(event)
     },
     opened(keys) {
+      for (const key of keys) lists.opened(key)
       const retried = keys.filter((key) => {
         const record = records.get(key)
         return record !== undefined && retryAfterError(record, queryClient)
@@ -129,17 +153,26 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
   }
 
-  return {
+  // One cache listener per client: writes from outside the stream (fetch, hydrate).
+  const watchCache = (): void => {
+    if (queryClient === undefined) return
+    unwatchCache ??= watchCacheWrites(
+      queryClient,
+      options.tenant,
+      (s, i, own) => {
+        const record = records.get(subscriptionKey(s, i))
+        if (record !== undefined) noteCacheWrite(record, queryClient, own, streamEpoch)
+      },
+      (s, where) => lists.noteCacheWrite(s, where),
+    )
+  }
+
+  const client: SyncClient = {
     gatewayUrl: options.gatewayUrl,
     tenant: options.tenant,
     queryClient,
     subscribe(schema, id, { invalidate, onEvent } = {}) {
-      if (queryClient !== undefined) {
-        unwatchCache ??= watchCacheWrites(queryClient, options.tenant, (s, i, own) => {
-          const record = records.get(subscriptionKey(s, i))
-          if (record !== undefined) noteCacheWrite(record, queryClient, own, streamEpoch)
-        })
-      }
+      watchCache()
       const release = records.add(schema, id, { invalidate: invalidate ?? false })
       const record = records.get(subscriptionKey(schema, id))
       if (record?.invalid === true && record.refs === 1) notify([record.key])
@@ -150,6 +183,13 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         release()
       }
     },
+    subscribeList(schema, where, { onEvent } = {}) {
+      watchCache()
+      return lists.subscribe(schema, where, onEvent)
+    },
+    loadList: (schema, where, signal) => lists.load(schema, where, signal),
+    getListStatus: (schema, where) => lists.status(schema, where, snapshot.status),
+    onListStatusChange: (schema, where, listener) => listen(listKey(schema, where), listener),
     fetchRecord: (schema, id, signal) => fetchRecord(http, schema, id, signal),
     knownVersion: (schema, id) => records.get(subscriptionKey(schema, id))?.version,
     knownEpoch: () => streamEpoch,
@@ -161,15 +201,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       return record?.synced === true ? 'live' : 'connecting'
     },
     onKeyStatusChange(schema, id, listener) {
-      const key = subscriptionKey(schema, id)
-      let set = keyListeners.get(key)
-      if (set === undefined) keyListeners.set(key, (set = new Set()))
-      const own = set
-      own.add(listener)
-      return () => {
-        own.delete(listener)
-        if (own.size === 0 && keyListeners.get(key) === own) keyListeners.delete(key)
-      }
+      return listen(subscriptionKey(schema, id), listener)
     },
     onStatusChange(listener) {
       statusListeners.add(listener)
@@ -183,9 +215,22 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       unwatchCache?.()
       unwatchCache = undefined
       records.clear()
+      lists.clear()
       streamEpoch = undefined
       host.status('connecting', undefined)
     },
+  }
+  return client
+
+  function listen(key: string, listener: () => void): () => void {
+    let set = keyListeners.get(key)
+    if (set === undefined) keyListeners.set(key, (set = new Set()))
+    const own = set
+    own.add(listener)
+    return () => {
+      own.delete(listener)
+      if (own.size === 0 && keyListeners.get(key) === own) keyListeners.delete(key)
+    }
   }
 }
 

@@ -93,6 +93,22 @@ export class FdbKvTransaction implements KvTransaction {
     this.#tn.setVersionstampedValueRaw(asBuffer(key), param)
   }
 
+  setVersionstampedKey(key: Uint8Array, value: Uint8Array, offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0 || offset + VERSIONSTAMP_BYTES > key.length) {
+      throw new SyncError(
+        'invalid_request',
+        `setVersionstampedKey needs ${VERSIONSTAMP_BYTES} bytes at offset ${offset} of a ` +
+          `${key.length}-byte key.`,
+      )
+    }
+    // As for values: the key followed by the stamp's offset, 4 bytes little-endian.
+    this.wrote = true
+    const param = Buffer.alloc(key.length + OFFSET_BYTES)
+    param.set(key, 0)
+    param.writeUInt32LE(offset, key.length)
+    this.#tn.setVersionstampedKeyRaw(param, asBuffer(value))
+  }
+
   watch(key: Uint8Array): KvWatch {
     const watch = new FdbKvWatch(this.#tn.watch(asBuffer(key)), this.#registry)
     this.#watches.push(watch)

@@ -2,7 +2,7 @@ import { VERSIONSTAMP_BYTES } from '../version.js'
 import { appendChange, counterBytes } from './lmdb-change-log.js'
 import { readCounter, writeCounter } from './lmdb-env.js'
 import type { LmdbDatabases } from './lmdb-env.js'
-import { keyBytes, lmdbRange } from './lmdb-keys.js'
+import { keyBytes, keyId, lmdbRange } from './lmdb-keys.js'
 import type { ReadSet } from './lmdb-read-set.js'
 import type { WriteBuffer } from './lmdb-write-buffer.js'
 
@@ -47,10 +47,17 @@ export async function commitAttempt(
       if (write.stampOffset !== undefined) stamp.copy(write.value, write.stampOffset)
       dbs.data.putSync(keyBytes(id), write.value)
     }
+    const stampedIds: string[] = []
+    for (const { key, value, offset } of buffer.stampedKeys) {
+      const final = Buffer.from(key)
+      stamp.copy(final, offset)
+      dbs.data.putSync(final, value)
+      stampedIds.push(keyId(final))
+    }
     appendChange(
       dbs,
       commit,
-      { keys: [...buffer.writes.keys()], ranges: buffer.clearedRanges },
+      { keys: [...buffer.writes.keys(), ...stampedIds], ranges: buffer.clearedRanges },
       changeLogSize,
     )
     return { commit, stamp }

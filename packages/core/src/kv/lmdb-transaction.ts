@@ -45,6 +45,12 @@ export class LmdbTransaction implements KvTransaction {
     const limit = options.limit ?? Number.POSITIVE_INFINITY
     const reverse = options.reverse === true
     if (limit <= 0 || Buffer.compare(start, end) >= 0) return Promise.resolve([])
+    if (this.buffer.mayHoldStampedKey(start, end)) {
+      throw new SyncError(
+        'invalid_request',
+        'A range that may hold a key written with setVersionstampedKey cannot be read in the same transaction (the key is not known before the commit).',
+      )
+    }
     const { entries, seen } = mergeRange(
       this.dbs,
       this.snapshot,
@@ -93,6 +99,19 @@ export class LmdbTransaction implements KvTransaction {
       )
     }
     this.buffer.set(keyId(key), Buffer.from(value), offset)
+  }
+
+  setVersionstampedKey(key: Uint8Array, value: Uint8Array, offset: number): void {
+    this.assertOpen()
+    assertStorableKey(key)
+    assertValue(value)
+    if (!Number.isInteger(offset) || offset < 0 || offset + VERSIONSTAMP_BYTES > key.length) {
+      throw new SyncError(
+        'invalid_request',
+        `setVersionstampedKey: offset ${offset} leaves no room for the 10-byte versionstamp in a key of ${key.length} bytes.`,
+      )
+    }
+    this.buffer.stampedKeys.push({ key: Buffer.from(key), value: Buffer.from(value), offset })
   }
 
   watch(key: Uint8Array): KvWatch {

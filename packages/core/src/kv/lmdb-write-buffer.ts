@@ -16,10 +16,28 @@ export interface BufferedWrite {
 export class WriteBuffer {
   readonly writes = new Map<KeyId, BufferedWrite>()
   readonly clearedRanges: Array<readonly [KeyId, KeyId]> = []
+  /** setVersionstampedKey writes: applied last, once the commit's stamp is known. */
+  readonly stampedKeys: Array<{ key: Buffer; value: Buffer; offset: number }> = []
 
   /** True when the attempt wrote nothing (a read-only transaction). */
   get isEmpty(): boolean {
-    return this.writes.size === 0 && this.clearedRanges.length === 0
+    return (
+      this.writes.size === 0 && this.clearedRanges.length === 0 && this.stampedKeys.length === 0
+    )
+  }
+
+  /**
+   * True when a stamped key written by this attempt could fall in `[start, end)`: its
+   * final key lies between the key with the stamp bytes all 0x00 and all 0xff.
+   */
+  mayHoldStampedKey(start: Uint8Array, end: Uint8Array): boolean {
+    return this.stampedKeys.some(({ key, offset }) => {
+      const low = Buffer.from(key)
+      low.fill(0x00, offset, offset + 10)
+      const high = Buffer.from(key)
+      high.fill(0xff, offset, offset + 10)
+      return Buffer.compare(low, end) < 0 && Buffer.compare(high, start) >= 0
+    })
   }
 
   set(id: KeyId, value: Buffer, stampOffset?: number): void {

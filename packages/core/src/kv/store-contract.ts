@@ -284,6 +284,38 @@ export function runStoreContract(name: string, open: () => Promise<StoreHandleFo
           expect(Buffer.compare(stamps[i - 1]!, stamps[i]!)).toBe(-1)
       })
 
+      it('writes a versionstamped key at the commit, ordered by commit, one per transaction write', async () => {
+        const at = (i: number): Buffer =>
+          Buffer.concat([key('vk/'), Buffer.alloc(10), bytes(`/${i}`)])
+        const offset = key('vk/').length
+        const stamps: Buffer[] = []
+        for (let round = 0; round < 2; round++) {
+          let stamp!: Promise<Uint8Array>
+          await store.transact(
+            bodyOf((tx) => {
+              tx.setVersionstampedKey(at(0), bytes(`r${round}a`), offset)
+              tx.setVersionstampedKey(at(1), bytes(`r${round}b`), offset)
+              stamp = tx.getVersionstamp()
+            }),
+          )
+          stamps.push(Buffer.from(await stamp))
+        }
+        const found = await store.transact((tx) => tx.getRange(key('vk/'), key('vk0')))
+        expect(found.map((e) => [Buffer.from(e.key), Buffer.from(e.value).toString()])).toEqual([
+          [Buffer.concat([key('vk/'), stamps[0]!, bytes('/0')]), 'r0a'],
+          [Buffer.concat([key('vk/'), stamps[0]!, bytes('/1')]), 'r0b'],
+          [Buffer.concat([key('vk/'), stamps[1]!, bytes('/0')]), 'r1a'],
+          [Buffer.concat([key('vk/'), stamps[1]!, bytes('/1')]), 'r1b'],
+        ])
+        // Its final key is unknown before the commit: a range that may hold it is refused.
+        await expect(
+          store.transact(async (tx) => {
+            tx.setVersionstampedKey(at(2), bytes('x'), offset)
+            return tx.getRange(key('vk/'), key('vk0'))
+          }),
+        ).rejects.toThrow()
+      })
+
       it('has no versionstamp for a transaction that wrote nothing', async () => {
         let stamp!: Promise<Uint8Array>
         await store.transact(async (tx) => {

@@ -58,6 +58,13 @@ export interface KvTransaction {
    */
   setVersionstampedValue(key: Uint8Array, value: Uint8Array, offset: number): void
   /**
+   * Sets the key `key` with the 10-byte versionstamp of this transaction's commit written
+   * over `key[offset .. offset + 10)` to `value` (FoundationDB's SetVersionstampedKey).
+   * The final key is unknown before the commit, so a range read in this transaction that
+   * could contain it is refused (FoundationDB error 1036).
+   */
+  setVersionstampedKey(key: Uint8Array, value: Uint8Array, offset: number): void
+  /**
    * Registers a watch on `key`. It becomes active when this transaction commits; do not
    * await `changed` inside the transaction body (it cannot fire before the commit).
    */

@@ -6,6 +6,7 @@ import { SyncError, isSyncError, type SyncErrorCode } from '../errors.js'
 import type { KvStore } from '../kv/store.js'
 import { defineSchema } from '../schema.js'
 import { ZERO_VERSION, isVersion } from '../version.js'
+import { runCollectionContract } from './collection-contract.js'
 import { createRepo } from './repo.js'
 import type { Repo, TenantRepo } from './types.js'
 
@@ -363,5 +364,7 @@ export function runRepoContract(
       await t.put(Strict, 'q', { author: 'A', likes: 1, extra: 'stripped' } as never)
       expect((await t.get(Strict, 'q'))!.value).toEqual({ author: 'A', likes: 1 })
     })
+
+    runCollectionContract(() => ({ store, root }))
   })
 }

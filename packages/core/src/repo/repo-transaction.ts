@@ -1,9 +1,9 @@
 import type { Epoch } from '../epoch.js'
 import { SyncError } from '../errors.js'
-import type { KvTransaction } from '../kv/store.js'
+import type { KvTransaction, KvWatch } from '../kv/store.js'
 import { assertId } from '../names.js'
-import type { Schema } from '../schema.js'
-import { ZERO_VERSION, versionFromBytes, type Version } from '../version.js'
+import { assertSchemaName, type Schema } from '../schema.js'
+import { ZERO_VERSION, assertVersion, versionFromBytes, type Version } from '../version.js'
 import { decodeDocument, encodeDocument } from './document.js'
 import { recordKeys, type RecordKeys } from './key-layout.js'
 import {
@@ -17,8 +17,30 @@ import {
   encodeInlineHead,
   encodeTombstoneHead,
 } from './record-codec.js'
+import {
+  assertIndexValueSize,
+  collectionKeys,
+  describeCollection,
+  indexValueOf,
+  parseWhere,
+  type CollectionQuery,
+} from './collection-keys.js'
+import { listMembers, readChangesSince, type CollectionReadContext } from './collection-reader.js'
+import {
+  writeCollectionChanges,
+  type CollectionSettings,
+  type TouchedRecord,
+} from './collection-writer.js'
 import { readOrCreateEpoch } from './store-epoch.js'
-import type { RecordState, RecordWatch, RepoTransaction, SyncRecord } from './types.js'
+import type {
+  ChangesSinceOptions,
+  CollectionChanges,
+  ListOptions,
+  RecordState,
+  RecordWatch,
+  RepoTransaction,
+  SyncRecord,
+} from './types.js'
 
 /** {@link RepoTransaction} over one {@link KvTransaction}, for one tenant. */
 export class TenantTransaction implements RepoTransaction {
@@ -32,11 +54,16 @@ export class TenantTransaction implements RepoTransaction {
   // Neither means anything useful, so both orders are refused, the same on every store.
   readonly #watched = new Set<string>()
   #version: Promise<Version> | undefined
+  // Records written, by head key: their value before the first write and at the end. The
+  // collections they are in are brought up to date once, by flush(), when the body returns.
+  readonly #touched = new Map<string, TouchedRecord>()
+  readonly #watchedHeads = new Set<string>()
 
   constructor(
     private readonly tx: KvTransaction,
     private readonly root: string,
     private readonly tenant: string,
+    private readonly settings: CollectionSettings,
   ) {}
 
   async get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null> {
@@ -74,9 +101,30 @@ export class TenantTransaction implements RepoTransaction {
   }
 
   async put<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
+    await this.#put(schema, id, value, undefined)
+  }
+
+  async #put<T>(
+    schema: Schema<T>,
+    id: string,
+    value: T,
+    known: T | null | undefined,
+  ): Promise<void> {
     const keys = this.#keys(schema, id)
     const json = await encodeDocument(schema, id, value)
-    // A blind write: no read, so concurrent puts never conflict (last commit wins).
+    const indexed = Object.keys(schema.indexes).length > 0
+    const next: unknown = indexed ? decodeDocument(json) : true
+    if (indexed) {
+      for (const [index, field] of Object.entries(schema.indexes)) {
+        const at = indexValueOf(next, field)
+        if (at !== undefined)
+          assertIndexValueSize(at, `${schema.name}/${id} field ${field} (index ${index})`)
+      }
+    }
+    // Without indexes the record head is written blind (last commit wins); its collection
+    // entries are read and written by flush(). With indexes, the old value says which
+    // index collections the record leaves.
+    await this.#touch(schema, id, keys, next, indexed, known)
     this.tx.clearRange(keys.chunksStart, keys.chunksEnd)
     if (json.length <= INLINE_MAX_BYTES) {
       this.#setHead(keys, encodeInlineHead(json), `${schema.name}/${id}`)
@@ -90,31 +138,41 @@ export class TenantTransaction implements RepoTransaction {
   }
 
   async insert<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
-    if ((await this.getState(schema, id)).value !== null) {
+    const old = (await this.getState(schema, id)).value
+    if (old !== null) {
       throw new SyncError(
         'already_exists',
         `${schema.name}/${id} already exists in tenant ${this.tenant}: use update or put.`,
       )
     }
-    await this.put(schema, id, value)
+    await this.#put(schema, id, value, old)
   }
 
   async update<T>(schema: Schema<T>, id: string, value: T): Promise<void> {
-    if ((await this.getState(schema, id)).value === null) {
+    const old = (await this.getState(schema, id)).value
+    if (old === null) {
       throw new SyncError(
         'not_found',
         `${schema.name}/${id} does not exist in tenant ${this.tenant}: use insert or put.`,
       )
     }
-    await this.put(schema, id, value)
+    await this.#put(schema, id, value, old)
   }
 
   async delete(schema: Schema<unknown>, id: string): Promise<boolean> {
     const keys = this.#keys(schema, id)
+    const indexed = Object.keys(schema.indexes).length > 0
+    let known: unknown
     if (!this.#written.has(keys.head.toString('latin1'))) {
-      const raw = await this.tx.get(keys.head)
-      if (raw === undefined || decodeHead(raw, id).kind === HeadKind.Tombstone) return false
+      if (indexed) {
+        known = (await this.getState(schema, id)).value
+        if (known === null) return false
+      } else {
+        const raw = await this.tx.get(keys.head)
+        if (raw === undefined || decodeHead(raw, id).kind === HeadKind.Tombstone) return false
+      }
     }
+    await this.#touch(schema, id, keys, null, indexed, known)
     // A tombstone rather than a clear: the deletion gets a version newer than the value it
     // removes, so clients that resume with `since` learn about it.
     this.tx.clearRange(keys.chunksStart, keys.chunksEnd)
@@ -135,6 +193,41 @@ export class TenantTransaction implements RepoTransaction {
     return this.tx.watch(keys.head)
   }
 
+  list<T>(schema: Schema<T>, options: ListOptions = {}): Promise<Array<SyncRecord<T>>> {
+    const context = this.#collection(schema, options)
+    return listMembers(context, options) as Promise<Array<SyncRecord<T>>>
+  }
+
+  changesSince<T>(
+    schema: Schema<T>,
+    options: ChangesSinceOptions = {},
+  ): Promise<CollectionChanges<T>> {
+    const context = this.#collection(schema, options)
+    return readChangesSince(context, options.since) as Promise<CollectionChanges<T>>
+  }
+
+  watchCollection(schema: Schema<unknown>, query: CollectionQuery = {}): KvWatch {
+    const { keys } = this.#collection(schema, query)
+    this.#watchedHeads.add(keys.head.toString('latin1'))
+    return this.tx.watch(keys.head)
+  }
+
+  /**
+   * Brings the collections of every record this transaction wrote up to date. The Repo
+   * calls it when the body returns, inside the same transaction.
+   */
+  async flush(): Promise<void> {
+    if (this.#touched.size === 0) return
+    await writeCollectionChanges(
+      this.tx,
+      this.root,
+      this.tenant,
+      this.#touched.values(),
+      this.settings,
+      this.#watchedHeads,
+    )
+  }
+
   committedVersion(): Promise<Version> {
     if (!this.#version) {
       this.#version = this.tx.getVersionstamp().then(versionFromBytes)
@@ -151,6 +244,44 @@ export class TenantTransaction implements RepoTransaction {
   #keys(schema: Schema<unknown>, id: string): RecordKeys {
     assertId(id)
     return recordKeys(this.root, this.tenant, schema.name, id)
+  }
+
+  #collection(
+    schema: Schema<unknown>,
+    query: CollectionQuery & { since?: Version | undefined },
+  ): CollectionReadContext {
+    assertSchemaName(schema.name)
+    if (query.since !== undefined) assertVersion(query.since)
+    const match = parseWhere(query.where)
+    return {
+      tx: this.tx,
+      keys: collectionKeys(this.root, this.tenant, schema.name, match),
+      read: (id) => this.getState(schema, id),
+      settings: this.settings,
+      what: `${describeCollection(schema.name, match)} in tenant ${this.tenant}`,
+    }
+  }
+
+  /** Remembers a write for flush(): the value before the first write, and the latest. */
+  async #touch(
+    schema: Schema<unknown>,
+    id: string,
+    keys: RecordKeys,
+    next: unknown,
+    indexed: boolean,
+    known: unknown,
+  ): Promise<void> {
+    const head = keys.head.toString('latin1')
+    const touched = this.#touched.get(head)
+    if (touched !== undefined) {
+      touched.next = next
+      touched.schema = schema
+      return
+    }
+    // `known` is the value a caller already read (insert/update/delete); undefined: not read.
+    let old: unknown = null
+    if (indexed) old = known !== undefined ? known : (await this.getState(schema, id)).value
+    this.#touched.set(head, { schema, id, old, next })
   }
 
   #setHead(keys: RecordKeys, value: Buffer, what: string): void {

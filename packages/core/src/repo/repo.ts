@@ -4,7 +4,12 @@ import { assertTenant } from '../names.js'
 import type { Schema } from '../schema.js'
 import { TenantTransaction } from './repo-transaction.js'
 import { readOrCreateEpoch, writeNewEpoch } from './store-epoch.js'
+import type { CollectionSettings } from './collection-writer.js'
 import type {
+  ChangesSinceOptions,
+  CollectionChanges,
+  ListOptions,
+  WatchedCollection,
   RecordState,
   Repo,
   RepoOptions,
@@ -33,13 +38,35 @@ export function createRepo(store: KvStore, options: RepoOptions = {}): Repo {
       `Invalid repo root ${JSON.stringify(root)}: use a non-empty string.`,
     )
   }
+  const settings: CollectionSettings = {
+    maxMembers: positiveInteger('maxCollectionSize', options.maxCollectionSize ?? 10_000),
+    removalRetentionMs: nonNegative('removalRetentionMs', options.removalRetentionMs ?? 86_400_000),
+    now: Date.now,
+  }
   return {
     store,
     root,
-    tenant: (name) => new Tenant(store, root, name),
+    tenant: (name) => new Tenant(store, root, name, settings),
     epoch: () => store.transact((tx) => readOrCreateEpoch(tx, root)),
     newEpoch: () => store.transact((tx) => Promise.resolve(writeNewEpoch(tx, root))),
   }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new SyncError('invalid_config', `Invalid ${name} ${value}: use a positive integer.`)
+  }
+  return value
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new SyncError(
+      'invalid_config',
+      `Invalid ${name} ${value}: use a number of ms, 0 or more.`,
+    )
+  }
+  return value
 }
 
 class Tenant implements TenantRepo {
@@ -49,16 +76,41 @@ class Tenant implements TenantRepo {
     private readonly store: KvStore,
     private readonly root: string,
     name: string,
+    private readonly settings: CollectionSettings,
   ) {
     assertTenant(name)
     this.name = name
   }
 
   transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R> {
-    return this.store.transact(
-      (kv) => body(new TenantTransaction(kv, this.root, this.name)),
-      options,
-    )
+    return this.store.transact(async (kv) => {
+      const tx = new TenantTransaction(kv, this.root, this.name, this.settings)
+      const result = await body(tx)
+      // Collections are kept in the same transaction as the records they hold.
+      await tx.flush()
+      return result
+    }, options)
+  }
+
+  list<T>(schema: Schema<T>, options?: ListOptions): Promise<Array<SyncRecord<T>>> {
+    return this.transact((tx) => tx.list(schema, options))
+  }
+
+  changesSince<T>(schema: Schema<T>, options?: ChangesSinceOptions): Promise<CollectionChanges<T>> {
+    return this.transact((tx) => tx.changesSince(schema, options))
+  }
+
+  readCollectionAndWatch<T>(
+    schema: Schema<T>,
+    options: ChangesSinceOptions = {},
+  ): Promise<WatchedCollection<T>> {
+    return this.transact(async (tx) => ({
+      changes: await tx.changesSince(schema, options),
+      watch: tx.watchCollection(
+        schema,
+        options.where === undefined ? {} : { where: options.where },
+      ),
+    }))
   }
 
   get<T>(schema: Schema<T>, id: string): Promise<SyncRecord<T> | null> {

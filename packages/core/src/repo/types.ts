@@ -2,6 +2,52 @@ import type { Epoch } from '../epoch.js'
 import type { KvStore, KvWatch, TransactOptions } from '../kv/store.js'
 import type { Schema } from '../schema.js'
 import type { Version } from '../version.js'
+import type { CollectionQuery } from './collection-keys.js'
+
+export type { CollectionQuery, IndexValue } from './collection-keys.js'
+
+/** One change of a collection: a member's current value, or `null` when it left. */
+export interface CollectionChange<T> {
+  id: string
+  version: Version
+  /** `null`: the id left the collection (deleted, or its index field changed). */
+  value: T | null
+}
+
+/** What changed in a collection since a version (see {@link TenantRepo.changesSince}). */
+export interface CollectionChanges<T> {
+  /**
+   * `true` when `since` was absent, predates the oldest kept removal, or is from the
+   * future: `changes` is then the full member list (no removals), and the caller drops
+   * what it had.
+   */
+  reset: boolean
+  /** In version order (oldest first); one entry per id: its latest change after `since`. */
+  changes: Array<CollectionChange<T>>
+  /** The collection's version: the next `since`. */
+  version: Version
+}
+
+/** Options for {@link TenantRepo.list}. */
+export interface ListOptions extends CollectionQuery {
+  /** Return at most this many members. @default all (up to the collection size limit) */
+  limit?: number
+  /** Start after this id (paging by id). @default the first member */
+  after?: string
+}
+
+/** Options for {@link TenantRepo.changesSince}. */
+export interface ChangesSinceOptions extends CollectionQuery {
+  /** The `version` of an earlier answer. @default none: every member (`reset: true`) */
+  since?: Version
+}
+
+/** A collection's changes and a watch on it, registered in the same transaction. */
+export interface WatchedCollection<T> {
+  changes: CollectionChanges<T>
+  /** Fires on any commit after the read that changes the collection. */
+  watch: KvWatch
+}
 
 /** A stored record as the API returns it. */
 export interface SyncRecord<T> {
@@ -53,6 +99,20 @@ export interface RepoTransaction {
   committedVersion(): Promise<Version>
   /** The store's epoch (see {@link Repo.epoch}), read in this transaction. */
   epoch(): Promise<Epoch>
+  /**
+   * A collection's members in id order (see {@link TenantRepo.list}). Collection reads
+   * in a transaction do not see the collection changes of its own writes (they are made
+   * when the body returns).
+   */
+  list<T>(schema: Schema<T>, options?: ListOptions): Promise<Array<SyncRecord<T>>>
+  /** What changed in a collection since a version (see {@link TenantRepo.changesSince}). */
+  changesSince<T>(schema: Schema<T>, options?: ChangesSinceOptions): Promise<CollectionChanges<T>>
+  /**
+   * Watches a collection's head: fires after any commit that changes a member, adds one
+   * or removes one. Writing a member of a watched collection in the same transaction is
+   * refused, like a watched record.
+   */
+  watchCollection(schema: Schema<unknown>, query?: CollectionQuery): KvWatch
 }
 
 /** A record's state and a watch registered in the same transaction as the read. */
@@ -86,6 +146,25 @@ export interface TenantRepo {
    * fire by calling it again (a fire only means "go and look").
    */
   readAndWatch<T>(schema: Schema<T>, id: string): Promise<WatchedState<T>>
+  /**
+   * A collection's members, in ascending id order (the UTF-8 bytes of the id). A
+   * collection with more members than `maxCollectionSize` is refused with
+   * `collection_too_large` (pass `limit` and `after` to page through it).
+   */
+  list<T>(schema: Schema<T>, options?: ListOptions): Promise<Array<SyncRecord<T>>>
+  /**
+   * What changed in a collection after `since`: one range read of its version index,
+   * bounded by its members plus its kept removals, not by its history.
+   */
+  changesSince<T>(schema: Schema<T>, options?: ChangesSinceOptions): Promise<CollectionChanges<T>>
+  /**
+   * Reads a collection's changes and registers a watch on its head in ONE transaction,
+   * so that no write between the two is missed (the rule of {@link readAndWatch}).
+   */
+  readCollectionAndWatch<T>(
+    schema: Schema<T>,
+    options?: ChangesSinceOptions,
+  ): Promise<WatchedCollection<T>>
   /** Runs `body` in one transaction, retried on conflict (so concurrent likes are never lost). */
   transact<R>(body: (tx: RepoTransaction) => Promise<R>, options?: TransactOptions): Promise<R>
   /**
@@ -106,6 +185,16 @@ export interface RepoOptions {
    * applications. @default 'fdb-live'
    */
   root?: string
+  /**
+   * Reading a collection (list without a limit, changesSince, the gateway) with more
+   * members than this fails with `collection_too_large`. @default 10000
+   */
+  maxCollectionSize?: number
+  /**
+   * How long "removed at version v" entries are kept. A client whose `since` is older
+   * than the newest compacted removal gets the full list again (`reset`). @default 86400000 (a day)
+   */
+  removalRetentionMs?: number
 }
 
 /** The entry point for records in a store. */

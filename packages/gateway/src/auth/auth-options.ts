@@ -1,4 +1,4 @@
-import type { RecordKey } from '../record-key.js'
+import type { AuthorizeKey } from '../record-key.js'
 
 /**
  * How the gateway verifies tokens (JWT, checked with `jose`). Give at least one key
@@ -33,8 +33,10 @@ export type TokenClaims = Readonly<Record<string, unknown>>
  * An app's own check of one subscription or record read: called once per subscription
  * (never per event) with the token's claims. It replaces the check of the token's
  * `fdb-live.subscribe` grants; call `tokenGrantsAllow(claims, key)` inside to keep it.
+ * For a collection subscription `key.id` is `undefined` and `key.where` says which
+ * collection (`null`: the whole schema); allowing it allows every record it will hold.
  */
-export type AuthorizeFn = (claims: TokenClaims, key: RecordKey) => boolean | Promise<boolean>
+export type AuthorizeFn = (claims: TokenClaims, key: AuthorizeKey) => boolean | Promise<boolean>
 
 /** True when any key source is configured, i.e. the gateway requires tokens. */
 export function authEnabled(auth: AuthOptions | undefined): boolean {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino'
-import type { RecordKey } from '../record-key.js'
+import type { AuthorizeKey } from '../record-key.js'
 import type { AuthorizeFn } from './auth-options.js'
 import { tokenGrantsAllow } from './grants.js'
 import type { Principal } from './principal.js'
 
 /** Whether a principal may read one record (a subscription or a record read). */
-export type RecordCheck = (principal: Principal, key: RecordKey) => Promise<boolean>
+export type RecordCheck = (principal: Principal, key: AuthorizeKey) => Promise<boolean>
 
 /**
  * The gateway's one authorization decision. Without auth (no claims) everything is

@@ -1,5 +1,5 @@
 import { assertId, assertSchemaName, assertTenant, isSyncError } from '@fdb-live/core'
-import type { RecordKey } from '../record-key.js'
+import type { AuthorizeKey } from '../record-key.js'
 
 /** The claim that carries a token's grants: `{"fdb-live": {"subscribe": [pattern, …]}}`. */
 export const GRANTS_CLAIM = 'fdb-live'
@@ -46,13 +46,17 @@ export function grantsOfClaims(claims: Readonly<Record<string, unknown>>): Grant
   return list.map(parseGrant).filter((grant) => grant !== undefined)
 }
 
-/** True when one of `grants` covers the record: every segment `*` or exactly equal. */
-export function grantsAllow(grants: readonly Grant[], key: RecordKey): boolean {
+/**
+ * True when one of `grants` covers the record: every segment `*` or exactly equal. A
+ * collection (`id` undefined) is covered only by a grant whose id segment is `*`: the
+ * grant must cover every record the collection can hold.
+ */
+export function grantsAllow(grants: readonly Grant[], key: AuthorizeKey): boolean {
   return grants.some(
     (grant) =>
       matches(grant.tenant, key.tenant) &&
       matches(grant.schema, key.schema) &&
-      matches(grant.id, key.id),
+      (key.id === undefined ? grant.id.any : matches(grant.id, key.id)),
   )
 }
 
@@ -62,7 +66,7 @@ export function grantsAllow(grants: readonly Grant[], key: RecordKey): boolean {
  */
 export function tokenGrantsAllow(
   claims: Readonly<Record<string, unknown>>,
-  key: RecordKey,
+  key: AuthorizeKey,
 ): boolean {
   return grantsAllow(grantsOfClaims(claims), key)
 }

@@ -2,7 +2,8 @@ import { SyncError } from '@fdb-live/core'
 import type { Response } from 'express'
 import type { LimitMetrics } from '../limits/limit-metrics.js'
 import type { PrincipalQuota } from '../limits/principal-quota.js'
-import type { StreamSubscription } from '../subscriptions.js'
+import { whereOnWire } from '../collection-key.js'
+import type { CollectionSubscription, StreamSubscription } from '../subscriptions.js'
 import type { RecordCheck } from './authorizer.js'
 import { principalOf } from './principal.js'
 
@@ -12,6 +13,10 @@ export interface StreamAdmission {
   allowed: StreamSubscription[]
   /** Subscriptions outside the grants: each gets an `error` event `forbidden`. */
   forbidden: StreamSubscription[]
+  /** Collections the principal may follow (grants cover every record of the schema). */
+  allowedCollections: CollectionSubscription[]
+  /** Collections outside the grants: each gets an `error` event `forbidden`. */
+  forbiddenCollections: CollectionSubscription[]
   /** When the token expires: the stream then gets `token_expired` and ends. */
   expiresAtMs: number | undefined
   /** Gives the quota back; call when the stream closes. */
@@ -31,6 +36,7 @@ export type AdmitStream = (
   res: Response,
   tenant: string,
   subscriptions: readonly StreamSubscription[],
+  collections?: readonly CollectionSubscription[],
 ) => Promise<StreamAdmission | StreamRefusal>
 
 /**
@@ -44,15 +50,31 @@ export function createStreamAdmission(
   metrics: LimitMetrics,
   retryAfterMs: number,
 ): AdmitStream {
-  return async (res, tenant, subscriptions) => {
+  return async (res, tenant, subscriptions, collections = []) => {
     const principal = principalOf(res)
-    const decisions = await Promise.all(
-      subscriptions.map((sub) => check(principal, { tenant, schema: sub.schema, id: sub.id })),
-    )
+    const [decisions, collectionDecisions] = await Promise.all([
+      Promise.all(
+        subscriptions.map((sub) => check(principal, { tenant, schema: sub.schema, id: sub.id })),
+      ),
+      Promise.all(
+        collections.map((sub) =>
+          check(principal, {
+            tenant,
+            schema: sub.schema,
+            id: undefined,
+            where: whereOnWire(sub.where),
+          }),
+        ),
+      ),
+    ])
     const allowed = subscriptions.filter((_, index) => decisions[index])
     const forbidden = subscriptions.filter((_, index) => !decisions[index])
-    for (let i = 0; i < forbidden.length; i++) metrics.refused('forbidden', 'grant')
-    const lease = quota.acquire(principal.id, allowed.length)
+    const allowedCollections = collections.filter((_, index) => collectionDecisions[index])
+    const forbiddenCollections = collections.filter((_, index) => !collectionDecisions[index])
+    const refused = forbidden.length + forbiddenCollections.length
+    for (let i = 0; i < refused; i++) metrics.refused('forbidden', 'grant')
+    // A collection counts as one subscription, whatever its size.
+    const lease = quota.acquire(principal.id, allowed.length + allowedCollections.length)
     if (typeof lease === 'string') {
       metrics.refused('rate_limited', lease)
       const what = lease === 'streams' ? 'open streams' : 'subscriptions across your streams'
@@ -64,6 +86,8 @@ export function createStreamAdmission(
     return {
       allowed,
       forbidden,
+      allowedCollections,
+      forbiddenCollections,
       expiresAtMs: principal.expiresAtMs,
       release: () => lease.release(),
       expired: () => metrics.refused('token_expired', 'expired'),

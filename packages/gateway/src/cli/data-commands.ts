@@ -1,11 +1,22 @@
 import { Command } from 'commander'
 import { SyncError, assertId, defineSchema, type Repo } from '@fdb-live/core'
+import {
+  INDEX_OPTION,
+  listCommand,
+  parseWhereFlag,
+  schemaWithIndexes,
+  watchCollectionLines,
+  type IndexFlags,
+} from './list-commands.js'
 import { addStoreOptions, type StoreFlags } from './options.js'
 
 /** Runs `body` with a repo over the store the flags name, and closes the store after. */
 export type WithRepo = (flags: StoreFlags, body: (repo: Repo) => Promise<void>) => Promise<void>
 
-/** `get`, `put`, `delete`, `watch` (one record at a time) and `epoch`: JSON lines on stdout. */
+/**
+ * `get`, `put`, `delete`, `watch` (a record, or a collection without an id), `list` and
+ * `epoch`: JSON lines on stdout.
+ */
 export function dataCommands(withRepo: WithRepo): Command[] {
   const get = new Command('get')
     .description('print a record as {"id","version","value"}')
@@ -27,18 +38,19 @@ export function dataCommands(withRepo: WithRepo): Command[] {
     .argument('<schema>')
     .argument('<id>')
     .argument('[json]')
+    .option(...INDEX_OPTION)
     .action(
       (
         tenant: string,
         schema: string,
         id: string,
         json: string | undefined,
-        flags: StoreFlags,
+        flags: StoreFlags & IndexFlags,
         command: Command,
       ) =>
         withRepo(flags, async (repo) => {
           const tenantRepo = repo.tenant(tenant)
-          const recordSchema = defineSchema(schema)
+          const recordSchema = schemaWithIndexes(schema, flags.index)
           checkId(id)
           const text = json ?? (process.stdin.isTTY ? undefined : await readStdin())
           if (text === undefined)
@@ -54,9 +66,11 @@ export function dataCommands(withRepo: WithRepo): Command[] {
     .argument('<tenant>')
     .argument('<schema>')
     .argument('<id>')
-    .action((tenant: string, schema: string, id: string, flags: StoreFlags) =>
+    .option(...INDEX_OPTION)
+    .action((tenant: string, schema: string, id: string, flags: StoreFlags & IndexFlags) =>
       withRepo(flags, async (repo) => {
-        const result = await repo.tenant(tenant).delete(defineSchema(schema), checkId(id))
+        const recordSchema = schemaWithIndexes(schema, flags.index)
+        const result = await repo.tenant(tenant).delete(recordSchema, checkId(id))
         printLine(
           result === null ? { id, deleted: false } : { id, deleted: true, version: result.version },
         )
@@ -64,28 +78,48 @@ export function dataCommands(withRepo: WithRepo): Command[] {
     )
 
   const watch = new Command('watch')
-    .description('print the record, then every change, as one JSON line each, until Ctrl-C')
+    .description(
+      'print the record (or, without an id, every member of the collection), then every change, as one JSON line each, until Ctrl-C',
+    )
     .argument('<tenant>')
     .argument('<schema>')
-    .argument('<id>')
-    .action((tenant: string, schema: string, id: string, flags: StoreFlags) =>
-      withRepo(flags, async (repo) => {
-        const tenantRepo = repo.tenant(tenant)
-        const recordSchema = defineSchema(schema)
-        checkId(id)
-        const stop = new AbortController()
-        const onSignal = (): void => stop.abort()
-        process.once('SIGINT', onSignal)
-        process.once('SIGTERM', onSignal)
-        try {
-          for await (const state of tenantRepo.watch(recordSchema, id, { signal: stop.signal })) {
-            printLine({ schema, id: state.id, version: state.version, value: state.value })
+    .argument('[id]')
+    .option('--where <index=value>', 'without an id: one value of a declared index (a string)')
+    .action(
+      (
+        tenant: string,
+        schema: string,
+        id: string | undefined,
+        flags: StoreFlags & { where?: string },
+      ) =>
+        withRepo(flags, async (repo) => {
+          const tenantRepo = repo.tenant(tenant)
+          const recordSchema = defineSchema(schema)
+          if (id !== undefined && flags.where !== undefined) {
+            throw new SyncError(
+              'invalid_request',
+              'watch: give an id (a record) or --where (a collection), not both.',
+            )
           }
-        } finally {
-          process.off('SIGINT', onSignal)
-          process.off('SIGTERM', onSignal)
-        }
-      }),
+          const where = parseWhereFlag(flags.where)
+          if (id !== undefined) checkId(id)
+          const stop = new AbortController()
+          const onSignal = (): void => stop.abort()
+          process.once('SIGINT', onSignal)
+          process.once('SIGTERM', onSignal)
+          try {
+            if (id === undefined) {
+              await watchCollectionLines(tenantRepo, recordSchema, where, stop.signal, printLine)
+              return
+            }
+            for await (const state of tenantRepo.watch(recordSchema, id, { signal: stop.signal })) {
+              printLine({ schema, id: state.id, version: state.version, value: state.value })
+            }
+          } finally {
+            process.off('SIGINT', onSignal)
+            process.off('SIGTERM', onSignal)
+          }
+        }),
     )
 
   const epoch = new Command('epoch')
@@ -99,7 +133,8 @@ export function dataCommands(withRepo: WithRepo): Command[] {
       }),
     )
 
-  return [get, put, del, watch, epoch].map((command) => addStoreOptions(command))
+  const list = listCommand(withRepo, printLine)
+  return [get, put, del, watch, list, epoch].map((command) => addStoreOptions(command))
 }
 
 function checkId(id: string): string {

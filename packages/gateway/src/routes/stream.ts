@@ -10,10 +10,13 @@ import { runStreamSession, type StreamSessionHandle } from '../stream-session.js
 import {
   epochOfBody,
   epochOfQuery,
-  parseSubscriptionBody,
-  parseSubscriptionQuery,
+  parseStreamBody,
+  parseStreamQuery,
+  type CollectionSubscription,
   type StreamSubscription,
 } from '../subscriptions.js'
+import type { CollectionHub } from '../collection-hub.js'
+import { collectionKeyString, whereOnWire } from '../collection-key.js'
 import type { WatchHub } from '../watch-hub.js'
 import type { AdmitStream } from '../auth/stream-admission.js'
 import { onTokenExpiry } from '../auth/token-expiry.js'
@@ -23,6 +26,8 @@ export interface StreamRouteOptions {
   /** Grants per subscription and the principal's quota (docs/security.md). */
   admit: AdmitStream
   hub: WatchHub
+  /** Serves collection subscriptions (docs/protocol.md, Collections). */
+  collectionHub?: CollectionHub
   metrics: GatewayMetrics
   logger: Logger
   /** Open streams, so that the gateway can end them on close. */
@@ -41,6 +46,7 @@ export interface StreamRouteOptions {
 /** A validated stream request. */
 interface StreamRequest {
   subscriptions: StreamSubscription[]
+  collections: CollectionSubscription[]
   /** The epoch the client's `since` values come from, if it sent one. */
   epoch: Epoch | undefined
 }
@@ -78,16 +84,18 @@ export function streamRoutes(options: StreamRouteOptions): Router {
       requireJson,
       express.json({ limit: options.bodyLimitBytes, strict: true }),
       async (req, res) => {
-        const subscriptions = parseSubscriptionBody(req.body, limit)
-        await openStream(options, req, res, { subscriptions, epoch: epochOfBody(req.body) })
+        const { records: subscriptions, collections } = parseStreamBody(req.body, limit)
+        const epoch = epochOfBody(req.body)
+        await openStream(options, req, res, { subscriptions, collections, epoch })
       },
     )
     .get(async (req, res) => {
       const query = req.originalUrl.includes('?')
         ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1)
         : ''
-      const subscriptions = parseSubscriptionQuery(query, limit)
-      await openStream(options, req, res, { subscriptions, epoch: epochOfQuery(query) })
+      const { records: subscriptions, collections } = parseStreamQuery(query, limit)
+      const epoch = epochOfQuery(query)
+      await openStream(options, req, res, { subscriptions, collections, epoch })
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']))
   return router
@@ -118,7 +126,7 @@ async function openStream(
     refuseStream(req, res, syncError, retryMs)
     return
   }
-  const admission = await options.admit(res, tenant, request.subscriptions)
+  const admission = await options.admit(res, tenant, request.subscriptions, request.collections)
   if ('refused' in admission) {
     options.logger.info({ tenant, message: admission.refused.message }, 'stream refused: limit')
     refuseStream(req, res, admission.refused, Math.max(retryMs, admission.retryAfterMs))
@@ -134,6 +142,10 @@ async function openStream(
     request.epoch !== undefined && request.epoch !== epoch
       ? admission.allowed.map(({ schema, id }) => ({ schema, id }))
       : admission.allowed
+  const collections =
+    request.epoch !== undefined && request.epoch !== epoch
+      ? admission.allowedCollections.map(({ schema, where }) => ({ schema, where }))
+      : admission.allowedCollections
   const { hub, metrics, logger, streams } = options
   // Filled in right after the stream exists; the close event cannot come sooner.
   const session: { current?: StreamSessionHandle } = {}
@@ -172,10 +184,32 @@ async function openStream(
       formatEvent('error', JSON.stringify(data)),
     )
   }
+  for (const { schema, where } of admission.forbiddenCollections) {
+    const data = {
+      schema,
+      where: whereOnWire(where),
+      code: 'forbidden',
+      message: 'Your token does not grant every record of this schema in this tenant.',
+    }
+    stream.sendControl(
+      `error:${collectionKeyString(tenant, schema, where)}`,
+      'error',
+      formatEvent('error', JSON.stringify(data)),
+    )
+  }
   streams.add(stream)
   metrics.openStreams.inc()
   logger.debug({ tenant, subscriptions: subscriptions.length }, 'stream opened')
-  session.current = runStreamSession({ hub, stream, tenant, subscriptions, metrics, logger })
+  session.current = runStreamSession({
+    hub,
+    stream,
+    tenant,
+    subscriptions,
+    metrics,
+    logger,
+    collections,
+    ...(options.collectionHub === undefined ? {} : { collectionHub: options.collectionHub }),
+  })
   // The stream carries the token's rights only as long as the token lives (armed last: an
   // already expired token ends the stream at once, releasing all of the above).
   stopExpiry = onTokenExpiry(admission.expiresAtMs, () => {

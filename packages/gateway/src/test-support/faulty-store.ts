@@ -42,6 +42,7 @@ export function faultyStoreForTesting(store: KvStore): FaultyStoreForTesting {
     clear: (key) => tx.clear(key),
     clearRange: (start, end) => tx.clearRange(start, end),
     setVersionstampedValue: (key, value, offset) => tx.setVersionstampedValue(key, value, offset),
+    setVersionstampedKey: (key, value, offset) => tx.setVersionstampedKey(key, value, offset),
     getVersionstamp: () => tx.getVersionstamp(),
     watch: (key) => {
       const watch = tx.watch(key)

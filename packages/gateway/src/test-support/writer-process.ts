@@ -11,8 +11,16 @@ import readline from 'node:readline'
 import { createRepo, defineSchema, openStore, toSyncError } from '@fdb-live/core'
 
 export type WriterCommand =
-  | { op: 'put'; tenant: string; schema: string; id: string; value: unknown }
-  | { op: 'delete'; tenant: string; schema: string; id: string }
+  | {
+      op: 'put'
+      tenant: string
+      schema: string
+      id: string
+      value: unknown
+      /** The schema's declared indexes (collections), index name → field. */
+      indexes?: Record<string, string>
+    }
+  | { op: 'delete'; tenant: string; schema: string; id: string; indexes?: Record<string, string> }
   /** `count` separate commits of `{ n, pad }` where pad has `padBytes` characters. */
   | { op: 'putMany'; tenant: string; schema: string; id: string; count: number; padBytes: number }
   /**
@@ -43,10 +51,13 @@ const repo = createRepo(store, root === undefined ? {} : { root })
 
 async function run(command: WriterCommand): Promise<unknown> {
   const tenant = repo.tenant(command.tenant)
-  const schema = defineSchema(command.schema)
+  const schema = defineSchema<Record<string, unknown>>(
+    command.schema,
+    'indexes' in command && command.indexes !== undefined ? { indexes: command.indexes } : {},
+  )
   switch (command.op) {
     case 'put':
-      return tenant.put(schema, command.id, command.value)
+      return tenant.put(schema, command.id, command.value as Record<string, unknown>)
     case 'delete':
       return { version: (await tenant.delete(schema, command.id))?.version ?? null }
     case 'putMany': {

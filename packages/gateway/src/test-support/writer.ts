@@ -9,8 +9,20 @@ export const SOURCE_NODE_ARGS = ['--conditions=@fdb-live/source', '--import', 't
 
 /** A writer in another process: `put`/`delete` resolve with the committed version. */
 export interface WriterForTesting extends AsyncDisposable {
-  put(tenant: string, schema: string, id: string, value: unknown): Promise<string>
-  delete(tenant: string, schema: string, id: string): Promise<string | null>
+  /** `indexes`: the schema's declared indexes, so the write keeps its collections. */
+  put(
+    tenant: string,
+    schema: string,
+    id: string,
+    value: unknown,
+    indexes?: Record<string, string>,
+  ): Promise<string>
+  delete(
+    tenant: string,
+    schema: string,
+    id: string,
+    indexes?: Record<string, string>,
+  ): Promise<string | null>
   /** `count` commits of `{ n, pad }`, n = 1…count; resolves with every version. */
   putMany(
     tenant: string,
@@ -70,10 +82,27 @@ export async function spawnWriterForTesting(
     await exited
   }
   return {
-    put: async (tenant, schema, id, value) =>
-      (await call<{ version: string }>({ op: 'put', tenant, schema, id, value })).version,
-    delete: async (tenant, schema, id) =>
-      (await call<{ version: string | null }>({ op: 'delete', tenant, schema, id })).version,
+    put: async (tenant, schema, id, value, indexes) =>
+      (
+        await call<{ version: string }>({
+          op: 'put',
+          tenant,
+          schema,
+          id,
+          value,
+          ...(indexes === undefined ? {} : { indexes }),
+        })
+      ).version,
+    delete: async (tenant, schema, id, indexes) =>
+      (
+        await call<{ version: string | null }>({
+          op: 'delete',
+          tenant,
+          schema,
+          id,
+          ...(indexes === undefined ? {} : { indexes }),
+        })
+      ).version,
     putMany: async (tenant, schema, id, count, padBytes = 0) =>
       (await call<{ versions: string[] }>({ op: 'putMany', tenant, schema, id, count, padBytes }))
         .versions,
