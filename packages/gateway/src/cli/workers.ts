@@ -23,8 +23,12 @@ export interface WorkerListening {
   readonly url: string
 }
 
-/** Longest the workers get to shut down before the primary kills them. */
-const STOP_DEADLINE_MS = 5000
+/**
+ * Longest the workers get to shut down before the primary kills them: well past a worker's
+ * own deadline (4.5 s in gateway-command.ts), so a loaded machine does not turn a worker's
+ * clean but slow drain into a kill and exit code 1.
+ */
+const STOP_DEADLINE_MS = 8000
 /** A worker that dies sooner than this after its start is restarted after a pause. */
 const CRASH_LOOP_MS = 5000
 const RESTART_PAUSE_MS = 1000
@@ -89,7 +93,10 @@ export function runPrimary(count: number, logger: Logger): void {
     const lived = Date.now() - (startedAt.get(worker.id) ?? 0)
     startedAt.delete(worker.id)
     if (state === 'stopping') {
-      if (code !== 0) exitCode = 1
+      if (code !== 0) {
+        logger.error({ worker: worker.id, code, signal }, 'a worker did not shut down cleanly')
+        exitCode = 1
+      }
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.flush()
         process.exit(exitCode)
