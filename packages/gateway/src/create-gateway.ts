@@ -11,6 +11,7 @@ import { metricsRoutes } from './routes/metrics.js'
 import { recordRoutes } from './routes/records.js'
 import { streamRoutes } from './routes/stream.js'
 import type { SseStream } from './sse-stream.js'
+import { StreamScheduler } from './stream-scheduler.js'
 import { WatchHub } from './watch-hub.js'
 import { RECORD_PATH } from './auth/record-guard.js'
 import { corsOptions, createSecurity, type SecurityOptions } from './security.js'
@@ -102,6 +103,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const hub = new WatchHub({ repo, metrics, logger })
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()
+  const scheduler = new StreamScheduler(metrics, heartbeatIntervalMs)
   const stalledStreamTimeoutMs = options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs
   // A quarter of the timeout, so a stall is caught within 125 % of it; at most every 5 s.
   const stopDrainMonitor = startDrainMonitor(
@@ -137,12 +139,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       metrics,
       logger,
       streams,
+      scheduler,
       unavailable: () =>
         closing
           ? new SyncError('store_unavailable', 'The gateway is shutting down; retry.')
           : undefined,
       epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
-      heartbeatIntervalMs,
       stalledStreamTimeoutMs,
       retryMs,
       maxSubscriptionsPerStream,
@@ -162,6 +164,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         closing = true
         stopDrainMonitor()
         for (const stream of [...streams]) stream.end()
+        scheduler.close()
         hub.close()
         logger.info('gateway closed: streams ended, watches released')
       }

@@ -1,13 +1,15 @@
-import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { GatewayMetrics } from './metrics.js'
 import { formatComment, formatRetry } from './sse-format.js'
+import type { ScheduledStream, StreamScheduler, WritePass } from './stream-scheduler.js'
 import { socketInode } from './tcp-queues.js'
 import type { ValueEvent } from './value-event.js'
 
 /** Options for {@link SseStream}. */
 export interface SseStreamOptions {
   metrics: GatewayMetrics
-  heartbeatIntervalMs: number
+  /** Runs the stream's writes and heartbeats together with every other stream's. */
+  scheduler: StreamScheduler
   retryMs: number
   /**
    * How long the stream may go without its writes draining before it is cut: its socket
@@ -22,11 +24,12 @@ export interface SseStreamOptions {
   onClose: () => void
 }
 
-type QueuedFrame =
-  { kind: 'value'; event: ValueEvent } | { kind: 'control'; event: string; frame: string }
+type QueuedFrame = ValueEvent | { event: string; frame: string }
 
-/** Write in chunks of about this many characters: few syscalls, bounded buffers. */
-const CHUNK_CHARS = 64 * 1024
+/** Write in chunks of about this many bytes: few syscalls, bounded buffers. */
+const CHUNK_BYTES = 64 * 1024
+
+const HEARTBEAT = { event: 'heartbeat', frame: formatComment('hb') }
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -36,22 +39,24 @@ export const SSE_HEADERS = {
 } as const
 
 /**
- * The writer of one SSE connection. It never buffers more than one frame per record:
- * while the socket is full (`res.write` returned false, waiting for `'drain'`) a newer
- * value for a record replaces the queued one in place (conflation), so a slow reader
- * costs memory in proportion to its subscriptions, not to the rate of change. A client
- * that stops reading altogether is cut after `stalledTimeoutMs` of a full socket.
+ * The writer of one SSE connection, writing to its socket directly once the headers are
+ * out (sse-response.ts). It never buffers more than one frame per record: while the socket
+ * is full (`write` returned false, waiting for `'drain'`) a newer value for a record
+ * replaces the queued one in place (conflation), so a slow reader costs memory in
+ * proportion to its subscriptions, not to the rate of change. A client that stops reading
+ * altogether is cut after `stalledTimeoutMs`.
+ *
+ * An idle stream is this object, its socket and a place on the scheduler's heartbeat
+ * wheel: no timer, no Node HTTP response object of its own.
  */
-export class SseStream {
-  readonly #res: ServerResponse
+export class SseStream implements ScheduledStream {
+  readonly #socket: Socket
   readonly #options: SseStreamOptions
   /** Insertion-ordered; a record's key keeps its place when its value is replaced. */
   readonly #queue = new Map<string, QueuedFrame>()
-  readonly #heartbeat: NodeJS.Timeout
-  /** Runs while the socket is full; cleared by `'drain'`. */
+  /** Runs only while the socket is full; cleared by `'drain'`. */
   #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
-  #flushScheduled = false
   #closed = false
   /**
    * The socket's inode, to find it in the kernel's connection table: looked up (a readlink)
@@ -62,24 +67,21 @@ export class SseStream {
   #acked: number | undefined
   #unackedSince: number | undefined
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
-    this.#res = res
+  constructor(socket: Socket, options: SseStreamOptions) {
+    this.#socket = socket
     this.#options = options
-    res.writeHead(200, SSE_HEADERS)
-    res.flushHeaders()
-    res.socket?.setNoDelay(true)
-    res.on('close', () => this.#onClose())
-    // A write racing a disconnect can emit 'error' on the response; 'close' follows and
-    // cleans up. Unhandled, it would crash the process.
-    res.on('error', () => {})
-    res.on('drain', () => {
+    socket.on('close', () => this.#onClose())
+    // A write racing a disconnect can emit 'error'; 'close' follows and cleans up.
+    // Unhandled, it would crash the process.
+    socket.on('error', () => {})
+    socket.on('drain', () => {
+      if (!this.#blocked) return
       this.#blocked = false
       this.#clearStallTimer()
-      this.#flush()
+      this.#options.scheduler.flushSoon(this)
     })
-    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), options.heartbeatIntervalMs)
-    this.#heartbeat.unref()
-    this.#enqueue('retry', { kind: 'control', event: 'retry', frame: formatRetry(options.retryMs) })
+    options.scheduler.add(this)
+    this.#enqueue('retry', { event: 'retry', frame: formatRetry(options.retryMs) })
   }
 
   get closed(): boolean {
@@ -95,12 +97,12 @@ export class SseStream {
   sendValue(recordKey: string, event: ValueEvent): void {
     const key = `v:${recordKey}`
     if (this.#queue.has(key)) this.#options.metrics.eventsConflated.inc()
-    this.#enqueue(key, { kind: 'value', event })
+    this.#enqueue(key, event)
   }
 
   /** Queues a non-value event (`synced`, `error`); `key` dedupes repeats. */
   sendControl(key: string, event: string, frame: string): void {
-    this.#enqueue(`c:${key}`, { kind: 'control', event, frame })
+    this.#enqueue(`c:${key}`, { event, frame })
   }
 
   /**
@@ -113,8 +115,8 @@ export class SseStream {
    * acknowledging, so it is not cut.
    */
   checkDrain(sendQueues: ReadonlyMap<number, number>, now: number): void {
-    const socket = this.#res.socket
-    if (this.#closed || socket === null) return
+    const socket = this.#socket
+    if (this.#closed || socket.destroyed) return
     if (this.#inode === undefined) this.#inode = socketInode(socket) ?? null
     const queued = this.#inode === null ? undefined : sendQueues.get(this.#inode)
     if (queued === undefined) return
@@ -137,55 +139,64 @@ export class SseStream {
     if (this.#closed) return
     this.#queue.clear()
     this.#options.metrics.eventsSent.inc({ event })
-    this.#res.end(frame)
+    this.#socket.end(frame)
     this.#onClose()
   }
 
-  /** Ends the response; the client sees the stream complete and reconnects. */
+  /**
+   * Ends the response (the connection closes: that is the end of an SSE response here);
+   * the client sees the stream complete and reconnects.
+   */
   end(): void {
     if (this.#closed) return
-    this.#res.end()
+    this.#socket.end()
     this.#onClose()
+  }
+
+  /** The scheduler's write pass: everything queued, as one write. */
+  flush(pass: WritePass): void {
+    while (!this.#closed && !this.#blocked && this.#queue.size > 0) {
+      const parts: Buffer[] = []
+      let bytes = 0
+      for (const [key, item] of this.#queue) {
+        this.#queue.delete(key)
+        let part: Buffer
+        if ('bytes' in item) {
+          // Shared by every stream subscribed to the record: encoded once per change.
+          part = item.bytes
+          pass.count('value')
+          pass.values.add(item)
+        } else {
+          part = Buffer.from(item.frame)
+          pass.count(item.event)
+        }
+        parts.push(part)
+        bytes += part.length
+        if (bytes >= CHUNK_BYTES) break
+      }
+      const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes)
+      if (!this.#socket.write(chunk)) this.#block()
+    }
+  }
+
+  /** The heartbeat wheel's visit, once per heartbeat interval. */
+  tick(): void {
+    // A full socket is not idle; a queued frame will prove liveness soon enough.
+    if (this.#blocked || this.#queue.size > 0) return
+    this.#enqueue('hb', HEARTBEAT)
   }
 
   #enqueue(key: string, item: QueuedFrame): void {
     if (this.#closed) return
     this.#queue.set(key, item)
     this.#options.metrics.notePending(this.#queue.size)
-    if (!this.#flushScheduled && !this.#blocked) {
-      this.#flushScheduled = true
-      // Batch everything queued in this tick into one write.
-      setImmediate(() => {
-        this.#flushScheduled = false
-        this.#flush()
-      })
-    }
-  }
-
-  #flush(): void {
-    const { metrics } = this.#options
-    while (!this.#closed && !this.#blocked && this.#queue.size > 0) {
-      let chunk = ''
-      const now = performance.now()
-      for (const [key, item] of this.#queue) {
-        this.#queue.delete(key)
-        if (item.kind === 'value') {
-          chunk += item.event.frame
-          metrics.eventsSent.inc({ event: 'value' })
-          const firedAt = item.event.firedAt
-          if (firedAt !== undefined) metrics.fireToWriteSeconds.observe((now - firedAt) / 1000)
-        } else {
-          chunk += item.frame
-          metrics.eventsSent.inc({ event: item.event })
-        }
-        if (chunk.length >= CHUNK_CHARS) break
-      }
-      if (!this.#res.write(chunk)) this.#block()
-    }
+    if (!this.#blocked) this.#options.scheduler.flushSoon(this)
   }
 
   #block(): void {
     this.#blocked = true
+    // Only while the socket is full, which a reading client makes rare: an idle stream
+    // has no timer of its own.
     if (this.#stallTimer !== undefined) return
     this.#stallTimer = setTimeout(() => this.#onStalled('full'), this.#options.stalledTimeoutMs)
     this.#stallTimer.unref()
@@ -204,24 +215,16 @@ export class SseStream {
     // end() or destroy() would leave the socket in FIN-WAIT-1 behind megabytes of unread
     // bytes for minutes; a reset frees the kernel's buffers at once. The client sees the
     // connection drop and reconnects with `since` like after any error.
-    const socket = this.#res.socket
-    if (socket !== null) socket.resetAndDestroy()
-    else this.#res.destroy()
+    this.#socket.resetAndDestroy()
     this.#onClose()
-  }
-
-  #sendHeartbeat(): void {
-    // A full socket is not idle; a queued frame will prove liveness soon enough.
-    if (this.#blocked || this.#queue.size > 0) return
-    this.#enqueue('hb', { kind: 'control', event: 'heartbeat', frame: formatComment('hb') })
   }
 
   #onClose(): void {
     if (this.#closed) return
     this.#closed = true
-    clearInterval(this.#heartbeat)
     this.#clearStallTimer()
     this.#queue.clear()
+    this.#options.scheduler.remove(this)
     this.#options.onClose()
   }
 }

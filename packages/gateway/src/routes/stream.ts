@@ -4,7 +4,9 @@ import type { Logger } from 'pino'
 import { methodNotAllowed } from '../http-errors.js'
 import type { GatewayMetrics } from '../metrics.js'
 import { formatEvent } from '../sse-format.js'
-import { SseStream } from '../sse-stream.js'
+import { takeOverSocket } from '../sse-response.js'
+import { SSE_HEADERS, SseStream } from '../sse-stream.js'
+import type { StreamScheduler } from '../stream-scheduler.js'
 import { jitteredRetryMs, refuseStream } from '../stream-refusal.js'
 import { runStreamSession, type StreamSessionHandle } from '../stream-session.js'
 import {
@@ -27,11 +29,12 @@ export interface StreamRouteOptions {
   logger: Logger
   /** Open streams, so that the gateway can end them on close. */
   streams: Set<SseStream>
+  /** Writes and heartbeats of every stream (one pass per tick, one timer wheel). */
+  scheduler: StreamScheduler
   /** Why new streams are refused for now (shutting down, no store yet), if they are. */
   unavailable: () => SyncError | undefined
   /** The store's epoch; rejects when the store does not answer. */
   epoch: () => Promise<Epoch>
-  heartbeatIntervalMs: number
   stalledStreamTimeoutMs: number
   retryMs: number
   maxSubscriptionsPerStream: number
@@ -124,8 +127,15 @@ async function openStream(
     refuseStream(req, res, admission.refused, Math.max(retryMs, admission.retryAfterMs))
     return
   }
+  if (req.method === 'HEAD') {
+    // The headers of a stream, and no stream: a HEAD response has no body to carry it.
+    admission.release()
+    res.writeHead(200, SSE_HEADERS).end()
+    return
+  }
   // The client may have left while the epoch was read: nothing would ever close the stream.
-  if (res.socket === null || res.socket.destroyed) {
+  const socket = takeOverSocket(res)
+  if (socket === undefined) {
     admission.release()
     return
   }
@@ -138,9 +148,9 @@ async function openStream(
   // Filled in right after the stream exists; the close event cannot come sooner.
   const session: { current?: StreamSessionHandle } = {}
   let stopExpiry = (): void => {}
-  const stream: SseStream = new SseStream(res, {
+  const stream: SseStream = new SseStream(socket, {
     metrics,
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    scheduler: options.scheduler,
     retryMs,
     stalledTimeoutMs: options.stalledStreamTimeoutMs,
     onStalled: () => {
