@@ -55,6 +55,23 @@ forEachStore('stream framing', (store) => {
     await client.ended
   })
 
+  it('closes the stream and releases its watch when the client half-closes its side', async () => {
+    await using gw = await startTestGateway({ store: store.kind })
+    const { hostname, port } = new URL(gw.url)
+    const socket = net.connect(Number(port), hostname)
+    let received = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (received += chunk))
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    socket.write('GET /v1/tenants/acme/stream?sub=quotes/q3 HTTP/1.1\r\nHost: gw\r\n\r\n')
+    await expect.poll(() => received.includes('event: synced')).toBe(true)
+    expect((await gw.metrics()).get('fdb_live_gateway_active_watches')).toBe(1)
+    socket.end()
+    await closed
+    await expect.poll(async () => (await gw.metrics()).get('fdb_live_gateway_open_streams')).toBe(0)
+    expect((await gw.metrics()).get('fdb_live_gateway_active_watches')).toBe(0)
+  })
+
   it('answers HEAD with the stream headers and no stream', async () => {
     await using gw = await startTestGateway({ store: store.kind })
     const res = await requestForTesting(`${gw.url}/v1/tenants/acme/stream?sub=quotes/q1`, {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { SSE_HEADERS } from './sse-stream.js'
 
@@ -11,11 +12,11 @@ const STREAM_HEADERS = { ...SSE_HEADERS, Connection: 'close' } as const
 
 /**
  * Sends a stream's status line and headers (with the CORS and security headers the
- * middleware set on `res`), then hands over the socket, for {@link SseStream} to write
- * frames to it directly: no `ServerResponse.write` (its per-write header checks, chunk
- * framing and cork-per-response tick) on the hot path. Node's HTTP server still owns the
- * connection's life (`server.close()`, `closeAllConnections()`), and, the response never
- * finishing, never writes to it again. `undefined` when the client has already left.
+ * middleware set on `res`), then takes the socket away from Node's HTTP server, for
+ * {@link SseStream} to write frames to it directly: no `ServerResponse.write` (its
+ * per-write checks, chunk framing and cork-per-response tick) on the hot path, and no
+ * request, response and parser kept for as long as the stream lives (see
+ * {@link detachFromHttpServer}). `undefined` when the client has already left.
  */
 export function takeOverSocket(res: ServerResponse): Socket | undefined {
   const socket = res.socket
@@ -26,5 +27,65 @@ export function takeOverSocket(res: ServerResponse): Socket | undefined {
   res.writeHead(200, STREAM_HEADERS)
   res.flushHeaders()
   socket.setNoDelay(true)
+  detachFromHttpServer(res, socket)
   return socket
+}
+
+interface HttpParser {
+  socket: unknown
+}
+
+/** Node's own (lib/_http_common.js): returns a connection's parser to the pool. */
+const { freeParser } = createRequire(import.meta.url)('node:_http_common') as {
+  freeParser?: (parser: HttpParser, req: unknown, socket: Socket) => void
+}
+
+/**
+ * The listeners Node's HTTP server puts on every connection (lib/_http_server.js,
+ * `connectionListenerInternal`): the ones its own upgrade path removes before it hands a
+ * socket to an `'upgrade'` listener. Bound functions are named `bound <name>`.
+ */
+const SERVER_LISTENERS: readonly (readonly [string, string])[] = [
+  ['data', 'bound socketOnData'],
+  ['end', 'bound socketOnEnd'],
+  ['close', 'bound socketOnClose'],
+  ['drain', 'bound socketOnDrain'],
+  ['error', 'socketOnError'],
+  ['resume', 'onSocketResume'],
+  ['pause', 'onSocketPause'],
+]
+
+/**
+ * Does for a stream what Node's HTTP server does for an upgraded connection: it stops
+ * parsing the socket, frees its parser, forgets the request and the response, and leaves
+ * the socket to us. An idle stream is then a socket and an {@link SseStream}, not also an
+ * `IncomingMessage`, a `ServerResponse`, a parser and Express's state on them (about half
+ * of an idle stream's memory before). The socket no longer counts among the server's HTTP
+ * connections (`closeIdleConnections()` and `closeAllConnections()` do not see it), so
+ * the gateway ends its streams itself on `close()`.
+ *
+ * Only when every listener is found: in a Node version whose server differs, the
+ * connection stays with Node as it was (more memory per stream, same behaviour), never a
+ * parser freed under a listener that still uses it.
+ */
+function detachFromHttpServer(res: ServerResponse, socket: Socket): void {
+  const parser = (socket as unknown as { parser?: HttpParser | null }).parser
+  if (freeParser === undefined || parser == null || parser.socket !== socket) return
+  const found = SERVER_LISTENERS.map(([event, name]) =>
+    socket.listeners(event).find((listener) => listener.name === name),
+  )
+  if (found.some((listener) => listener === undefined)) return
+  SERVER_LISTENERS.forEach(([event], index) => socket.off(event, found[index] as never))
+  const onTimeout = socket.listeners('timeout').find((l) => l.name === 'socketOnTimeout')
+  if (onTimeout !== undefined) socket.off('timeout', onTimeout as never)
+  res.detachSocket(socket)
+  freeParser(parser, null, socket)
+  // The client's half-close ends the stream, as Node's server would (httpAllowHalfOpen
+  // false); anything else the client sends is read and dropped.
+  socket.on('end', endOnHalfClose)
+}
+
+/** Module-level, so that it keeps nothing of {@link detachFromHttpServer} alive. */
+function endOnHalfClose(this: Socket): void {
+  this.destroySoon()
 }
