@@ -139,7 +139,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       metrics,
       logger,
       streams,
-      scheduler,
+      streamConfig: { metrics, scheduler, stalledTimeoutMs: stalledStreamTimeoutMs },
       unavailable: () =>
         closing
           ? new SyncError('store_unavailable', 'The gateway is shutting down; retry.')

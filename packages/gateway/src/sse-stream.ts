@@ -5,12 +5,11 @@ import type { ScheduledStream, StreamScheduler, WritePass } from './stream-sched
 import { socketInode } from './tcp-queues.js'
 import type { ValueEvent } from './value-event.js'
 
-/** Options for {@link SseStream}. */
-export interface SseStreamOptions {
+/** What every stream of a gateway shares (one object, not one per stream). */
+export interface SseStreamConfig {
   metrics: GatewayMetrics
   /** Runs the stream's writes and heartbeats together with every other stream's. */
   scheduler: StreamScheduler
-  retryMs: number
   /**
    * How long the stream may go without its writes draining before it is cut: its socket
    * full (no `'drain'`), or bytes waiting in the kernel that the client does not
@@ -18,10 +17,14 @@ export interface SseStreamOptions {
    * hold its subscriptions and store watches forever.
    */
   stalledTimeoutMs: number
-  /** Called when the stream is cut for stalling, just before `onClose`. */
-  onStalled: () => void
-  /** Called once when the connection closes, whoever closed it. */
-  onClose: () => void
+}
+
+/** Who is told when a stream ends. */
+export interface SseStreamOwner {
+  /** The stream is cut for stalling; `onClose` follows. */
+  onStalled(): void
+  /** The connection closed, whoever closed it; called once. */
+  onClose(): void
 }
 
 type QueuedFrame = ValueEvent | { event: string; frame: string }
@@ -30,6 +33,8 @@ type QueuedFrame = ValueEvent | { event: string; frame: string }
 const CHUNK_BYTES = 64 * 1024
 
 const HEARTBEAT = { event: 'heartbeat', frame: formatComment('hb') }
+
+function ignore(): void {}
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -51,9 +56,13 @@ export const SSE_HEADERS = {
  */
 export class SseStream implements ScheduledStream {
   readonly #socket: Socket
-  readonly #options: SseStreamOptions
-  /** Insertion-ordered; a record's key keeps its place when its value is replaced. */
-  readonly #queue = new Map<string, QueuedFrame>()
+  readonly #options: SseStreamConfig
+  readonly #owner: SseStreamOwner
+  /**
+   * Insertion-ordered; a record's key keeps its place when its value is replaced. Only
+   * while frames wait: an idle stream holds no map.
+   */
+  #queue: Map<string, QueuedFrame> | undefined
   /** Runs only while the socket is full; cleared by `'drain'`. */
   #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
@@ -67,13 +76,15 @@ export class SseStream implements ScheduledStream {
   #acked: number | undefined
   #unackedSince: number | undefined
 
-  constructor(socket: Socket, options: SseStreamOptions) {
+  /** `retryMs`: this stream's `retry:` hint (jittered per stream, stream-refusal.ts). */
+  constructor(socket: Socket, options: SseStreamConfig, retryMs: number, owner: SseStreamOwner) {
     this.#socket = socket
     this.#options = options
+    this.#owner = owner
     socket.on('close', () => this.#onClose())
     // A write racing a disconnect can emit 'error'; 'close' follows and cleans up.
     // Unhandled, it would crash the process.
-    socket.on('error', () => {})
+    socket.on('error', ignore)
     socket.on('drain', () => {
       if (!this.#blocked) return
       this.#blocked = false
@@ -81,7 +92,7 @@ export class SseStream implements ScheduledStream {
       this.#options.scheduler.flushSoon(this)
     })
     options.scheduler.add(this)
-    this.#enqueue('retry', { event: 'retry', frame: formatRetry(options.retryMs) })
+    this.#enqueue('retry', { event: 'retry', frame: formatRetry(retryMs) })
   }
 
   get closed(): boolean {
@@ -90,13 +101,13 @@ export class SseStream implements ScheduledStream {
 
   /** Frames waiting for the socket (at most one per record plus a few control frames). */
   get pending(): number {
-    return this.#queue.size
+    return this.#queue?.size ?? 0
   }
 
   /** Queues a record's value, replacing a queued older value of the same record. */
   sendValue(recordKey: string, event: ValueEvent): void {
     const key = `v:${recordKey}`
-    if (this.#queue.has(key)) this.#options.metrics.eventsConflated.inc()
+    if (this.#queue?.has(key) === true) this.#options.metrics.eventsConflated.inc()
     this.#enqueue(key, event)
   }
 
@@ -137,9 +148,10 @@ export class SseStream implements ScheduledStream {
    */
   endWith(event: string, frame: string): void {
     if (this.#closed) return
-    this.#queue.clear()
+    this.#queue = undefined
     this.#options.metrics.eventsSent.inc({ event })
-    this.#socket.end(frame)
+    this.#socket.write(frame)
+    this.#endSocket()
     this.#onClose()
   }
 
@@ -149,17 +161,19 @@ export class SseStream implements ScheduledStream {
    */
   end(): void {
     if (this.#closed) return
-    this.#socket.end()
+    this.#endSocket()
     this.#onClose()
   }
 
   /** The scheduler's write pass: everything queued, as one write. */
   flush(pass: WritePass): void {
-    while (!this.#closed && !this.#blocked && this.#queue.size > 0) {
+    const queue = this.#queue
+    if (queue === undefined) return
+    while (!this.#closed && !this.#blocked && queue.size > 0) {
       const parts: Buffer[] = []
       let bytes = 0
-      for (const [key, item] of this.#queue) {
-        this.#queue.delete(key)
+      for (const [key, item] of queue) {
+        queue.delete(key)
         let part: Buffer
         if ('bytes' in item) {
           // Shared by every stream subscribed to the record: encoded once per change.
@@ -177,20 +191,31 @@ export class SseStream implements ScheduledStream {
       const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes)
       if (!this.#socket.write(chunk)) this.#block()
     }
+    if (queue.size === 0 && this.#queue === queue) this.#queue = undefined
   }
 
   /** The heartbeat wheel's visit, once per heartbeat interval. */
   tick(): void {
     // A full socket is not idle; a queued frame will prove liveness soon enough.
-    if (this.#blocked || this.#queue.size > 0) return
+    if (this.#blocked || this.#queue !== undefined) return
     this.#enqueue('hb', HEARTBEAT)
   }
 
   #enqueue(key: string, item: QueuedFrame): void {
     if (this.#closed) return
-    this.#queue.set(key, item)
-    this.#options.metrics.notePending(this.#queue.size)
+    const queue = (this.#queue ??= new Map())
+    queue.set(key, item)
+    this.#options.metrics.notePending(queue.size)
     if (!this.#blocked) this.#options.scheduler.flushSoon(this)
+  }
+
+  /**
+   * Our FIN once the queued bytes are out, then the socket is released without waiting for
+   * the client's FIN: Node's HTTP server no longer tracks this connection (sse-response.ts),
+   * so nothing else would close it behind a client that never closes its side.
+   */
+  #endSocket(): void {
+    this.#socket.destroySoon()
   }
 
   #block(): void {
@@ -211,7 +236,7 @@ export class SseStream implements ScheduledStream {
     this.#stallTimer = undefined
     if (this.#closed) return
     this.#options.metrics.streamsStalled.inc({ reason })
-    this.#options.onStalled()
+    this.#owner.onStalled()
     // end() or destroy() would leave the socket in FIN-WAIT-1 behind megabytes of unread
     // bytes for minutes; a reset frees the kernel's buffers at once. The client sees the
     // connection drop and reconnects with `since` like after any error.
@@ -223,8 +248,8 @@ export class SseStream implements ScheduledStream {
     if (this.#closed) return
     this.#closed = true
     this.#clearStallTimer()
-    this.#queue.clear()
+    this.#queue = undefined
     this.#options.scheduler.remove(this)
-    this.#options.onClose()
+    this.#owner.onClose()
   }
 }

@@ -1,7 +1,7 @@
 import { SyncError } from '@fdb-live/core'
 import type { Response } from 'express'
 import type { LimitMetrics } from '../limits/limit-metrics.js'
-import type { PrincipalQuota } from '../limits/principal-quota.js'
+import type { PrincipalQuota, QuotaLease } from '../limits/principal-quota.js'
 import type { StreamSubscription } from '../subscriptions.js'
 import type { RecordCheck } from './authorizer.js'
 import { principalOf } from './principal.js'
@@ -61,12 +61,25 @@ export function createStreamAdmission(
         retryAfterMs,
       }
     }
-    return {
-      allowed,
-      forbidden,
-      expiresAtMs: principal.expiresAtMs,
-      release: () => lease.release(),
-      expired: () => metrics.refused('token_expired', 'expired'),
-    }
+    return new Admission(allowed, forbidden, principal.expiresAtMs, lease, metrics)
+  }
+}
+
+/** An object rather than closures over the admission's scope: every open stream holds one. */
+class Admission implements StreamAdmission {
+  constructor(
+    readonly allowed: StreamSubscription[],
+    readonly forbidden: StreamSubscription[],
+    readonly expiresAtMs: number | undefined,
+    readonly lease: QuotaLease,
+    readonly metrics: LimitMetrics,
+  ) {}
+
+  release(): void {
+    this.lease.release()
+  }
+
+  expired(): void {
+    this.metrics.refused('token_expired', 'expired')
   }
 }

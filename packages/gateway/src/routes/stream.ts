@@ -5,10 +5,10 @@ import { methodNotAllowed } from '../http-errors.js'
 import type { GatewayMetrics } from '../metrics.js'
 import { formatEvent } from '../sse-format.js'
 import { takeOverSocket } from '../sse-response.js'
-import { SSE_HEADERS, SseStream } from '../sse-stream.js'
-import type { StreamScheduler } from '../stream-scheduler.js'
+import { SSE_HEADERS, SseStream, type SseStreamConfig } from '../sse-stream.js'
 import { jitteredRetryMs, refuseStream } from '../stream-refusal.js'
-import { runStreamSession, type StreamSessionHandle } from '../stream-session.js'
+import { runStreamSession } from '../stream-session.js'
+import { StreamOwner } from '../stream-owner.js'
 import {
   epochOfBody,
   epochOfQuery,
@@ -18,7 +18,6 @@ import {
 } from '../subscriptions.js'
 import type { WatchHub } from '../watch-hub.js'
 import type { AdmitStream } from '../auth/stream-admission.js'
-import { onTokenExpiry } from '../auth/token-expiry.js'
 
 /** What the stream routes need from the gateway. */
 export interface StreamRouteOptions {
@@ -29,8 +28,8 @@ export interface StreamRouteOptions {
   logger: Logger
   /** Open streams, so that the gateway can end them on close. */
   streams: Set<SseStream>
-  /** Writes and heartbeats of every stream (one pass per tick, one timer wheel). */
-  scheduler: StreamScheduler
+  /** What every stream shares: metrics, the scheduler of writes and heartbeats. */
+  streamConfig: SseStreamConfig
   /** Why new streams are refused for now (shutting down, no store yet), if they are. */
   unavailable: () => SyncError | undefined
   /** The store's epoch; rejects when the store does not answer. */
@@ -145,29 +144,9 @@ async function openStream(
       ? admission.allowed.map(({ schema, id }) => ({ schema, id }))
       : admission.allowed
   const { hub, metrics, logger, streams } = options
-  // Filled in right after the stream exists; the close event cannot come sooner.
-  const session: { current?: StreamSessionHandle } = {}
-  let stopExpiry = (): void => {}
-  const stream: SseStream = new SseStream(socket, {
-    metrics,
-    scheduler: options.scheduler,
-    retryMs,
-    stalledTimeoutMs: options.stalledStreamTimeoutMs,
-    onStalled: () => {
-      logger.warn(
-        { tenant, subscriptions: subscriptions.length, timeoutMs: options.stalledStreamTimeoutMs },
-        'stream ended: the client stopped reading',
-      )
-    },
-    onClose: () => {
-      stopExpiry()
-      admission.release()
-      session.current?.release()
-      streams.delete(stream)
-      metrics.openStreams.dec()
-      logger.debug({ tenant }, 'stream closed')
-    },
-  })
+  const owner = new StreamOwner(options, tenant, subscriptions.length, admission)
+  const stream = new SseStream(socket, options.streamConfig, retryMs, owner)
+  owner.stream = stream
   stream.sendControl('hello', 'hello', formatEvent('hello', JSON.stringify({ epoch })))
   for (const { schema, id } of admission.forbidden) {
     const data = {
@@ -185,13 +164,6 @@ async function openStream(
   streams.add(stream)
   metrics.openStreams.inc()
   logger.debug({ tenant, subscriptions: subscriptions.length }, 'stream opened')
-  session.current = runStreamSession({ hub, stream, tenant, subscriptions, metrics, logger })
-  // The stream carries the token's rights only as long as the token lives (armed last: an
-  // already expired token ends the stream at once, releasing all of the above).
-  stopExpiry = onTokenExpiry(admission.expiresAtMs, () => {
-    admission.expired()
-    logger.debug({ tenant }, 'stream ended: token expired')
-    const data = { code: 'token_expired', message: 'The token expired: reconnect with a new one.' }
-    stream.endWith('error', formatEvent('error', JSON.stringify(data)))
-  })
+  owner.session = runStreamSession({ hub, stream, tenant, subscriptions, metrics, logger })
+  owner.armExpiry()
 }
