@@ -2,6 +2,7 @@ import { SyncError, createRepo, retrying, type KvStore, type Repo } from '@fdb-l
 import cors from 'cors'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
+import { coalescedRead } from './coalesced-read.js'
 import { errorHandler, routeNotFound } from './http-errors.js'
 import { startDrainMonitor } from './drain-monitor.js'
 import { createLogger } from './logger.js'
@@ -144,7 +145,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         closing
           ? new SyncError('store_unavailable', 'The gateway is shutting down; retry.')
           : undefined,
-      epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
+      epoch: coalescedRead(() =>
+        retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
+      ),
       stalledStreamTimeoutMs,
       retryMs,
       maxSubscriptionsPerStream,
