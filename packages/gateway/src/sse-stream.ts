@@ -36,6 +36,12 @@ const HEARTBEAT = { event: 'heartbeat', frame: formatComment('hb') }
 
 function ignore(): void {}
 
+/**
+ * Prefix of the queue keys of control frames. A value's key is its record key
+ * (record-key.ts), which starts with a tenant, and tenants hold no control characters.
+ */
+const CONTROL = '\u0001'
+
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-cache',
@@ -92,7 +98,7 @@ export class SseStream implements ScheduledStream {
       this.#options.scheduler.flushSoon(this)
     })
     options.scheduler.add(this)
-    this.#enqueue('retry', { event: 'retry', frame: formatRetry(retryMs) })
+    this.#enqueue(CONTROL + 'retry', { event: 'retry', frame: formatRetry(retryMs) })
   }
 
   get closed(): boolean {
@@ -106,14 +112,14 @@ export class SseStream implements ScheduledStream {
 
   /** Queues a record's value, replacing a queued older value of the same record. */
   sendValue(recordKey: string, event: ValueEvent): void {
-    const key = `v:${recordKey}`
-    if (this.#queue?.has(key) === true) this.#options.metrics.eventsConflated.inc()
-    this.#enqueue(key, event)
+    // The record key itself (no string built per event): it never starts with CONTROL.
+    if (this.#queue?.has(recordKey) === true) this.#options.metrics.eventsConflated.inc()
+    this.#enqueue(recordKey, event)
   }
 
   /** Queues a non-value event (`synced`, `error`); `key` dedupes repeats. */
   sendControl(key: string, event: string, frame: string): void {
-    this.#enqueue(`c:${key}`, { event, frame })
+    this.#enqueue(CONTROL + key, { event, frame })
   }
 
   /**
@@ -178,8 +184,7 @@ export class SseStream implements ScheduledStream {
         if ('bytes' in item) {
           // Shared by every stream subscribed to the record: encoded once per change.
           part = item.bytes
-          pass.count('value')
-          pass.values.add(item)
+          pass.countValue(item)
         } else {
           part = Buffer.from(item.frame)
           pass.count(item.event)
@@ -198,7 +203,7 @@ export class SseStream implements ScheduledStream {
   tick(): void {
     // A full socket is not idle; a queued frame will prove liveness soon enough.
     if (this.#blocked || this.#queue !== undefined) return
-    this.#enqueue('hb', HEARTBEAT)
+    this.#enqueue(CONTROL + 'hb', HEARTBEAT)
   }
 
   #enqueue(key: string, item: QueuedFrame): void {

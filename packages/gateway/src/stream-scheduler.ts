@@ -15,11 +15,24 @@ export interface ScheduledStream {
  * update per event type, one histogram sample per value event) instead of once per stream.
  */
 export class WritePass {
-  /** Frames written in this pass, by SSE event type (`value`, `synced`, `heartbeat`…). */
+  /** Frames other than values written in this pass, by SSE event type (`synced`, `heartbeat`…). */
   readonly sent = new Map<string, number>()
+  /** Value frames written in this pass. */
+  valuesSent = 0
   /** Value events written in this pass; each is timed once (fire → first socket). */
   readonly values = new Set<ValueEvent>()
+  #lastValue: ValueEvent | undefined
 
+  /** Counts a value frame. */
+  countValue(event: ValueEvent): void {
+    this.valuesSent += 1
+    // A fan-out writes the same event to every stream: skip the set for repeats.
+    if (event === this.#lastValue) return
+    this.#lastValue = event
+    this.values.add(event)
+  }
+
+  /** Counts any other frame. */
   count(event: string): void {
     this.sent.set(event, (this.sent.get(event) ?? 0) + 1)
   }
@@ -96,6 +109,7 @@ export class StreamScheduler {
 
   #record(pass: WritePass): void {
     const metrics = this.#metrics
+    if (pass.valuesSent > 0) metrics.eventsSent.inc({ event: 'value' }, pass.valuesSent)
     for (const [event, count] of pass.sent) metrics.eventsSent.inc({ event }, count)
     const now = performance.now()
     for (const event of pass.values) {
