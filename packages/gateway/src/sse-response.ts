@@ -10,25 +10,35 @@ import { SSE_HEADERS } from './sse-stream.js'
  */
 const STREAM_HEADERS = { ...SSE_HEADERS, Connection: 'close' } as const
 
+/** A stream's socket, and its status line and headers if they are still to be written. */
+export interface TakenSocket {
+  socket: Socket
+  /** The head (latin1), for the stream's first write; `undefined` once Node sent it. */
+  head: string | undefined
+}
+
 /**
- * Sends a stream's status line and headers (with the CORS and security headers the
+ * Builds a stream's status line and headers (with the CORS and security headers the
  * middleware set on `res`), then takes the socket away from Node's HTTP server, for
- * {@link SseStream} to write frames to it directly: no `ServerResponse.write` (its
- * per-write checks, chunk framing and cork-per-response tick) on the hot path, and no
- * request, response and parser kept for as long as the stream lives (see
- * {@link detachFromHttpServer}). `undefined` when the client has already left.
+ * {@link SseStream} to write to it directly: the head together with the first frames in
+ * one write, then frames without `ServerResponse.write` (its per-write checks, chunk
+ * framing and cork-per-response tick), and no request, response and parser kept for as
+ * long as the stream lives (see {@link detachFromHttpServer}). `undefined` when the
+ * client has already left.
  */
-export function takeOverSocket(res: ServerResponse): Socket | undefined {
+export function takeOverSocket(res: ServerResponse): TakenSocket | undefined {
   const socket = res.socket
   if (socket === null || socket.destroyed) return undefined
   res.removeHeader('Content-Length')
   // Removed, not just absent: Node would otherwise choose chunked encoding by itself.
   res.removeHeader('Transfer-Encoding')
   res.writeHead(200, STREAM_HEADERS)
-  res.flushHeaders()
   socket.setNoDelay(true)
-  detachFromHttpServer(res, socket)
-  return socket
+  // writeHead only builds the head (`_header`); it is written at the first write.
+  const head = (res as unknown as { _header?: unknown })._header
+  if (typeof head === 'string' && detachFromHttpServer(res, socket)) return { socket, head }
+  res.flushHeaders()
+  return { socket, head: undefined }
 }
 
 interface HttpParser {
@@ -64,17 +74,17 @@ const SERVER_LISTENERS: readonly (readonly [string, string])[] = [
  * connections (`closeIdleConnections()` and `closeAllConnections()` do not see it), so
  * the gateway ends its streams itself on `close()`.
  *
- * Only when every listener is found: in a Node version whose server differs, the
- * connection stays with Node as it was (more memory per stream, same behaviour), never a
- * parser freed under a listener that still uses it.
+ * Only when every listener is found (else false): in a Node version whose server differs,
+ * the connection stays with Node as it was (more memory per stream, same behaviour), never
+ * a parser freed under a listener that still uses it.
  */
-function detachFromHttpServer(res: ServerResponse, socket: Socket): void {
+function detachFromHttpServer(res: ServerResponse, socket: Socket): boolean {
   const parser = (socket as unknown as { parser?: HttpParser | null }).parser
-  if (freeParser === undefined || parser == null || parser.socket !== socket) return
+  if (freeParser === undefined || parser == null || parser.socket !== socket) return false
   const found = SERVER_LISTENERS.map(([event, name]) =>
     socket.listeners(event).find((listener) => listener.name === name),
   )
-  if (found.some((listener) => listener === undefined)) return
+  if (found.some((listener) => listener === undefined)) return false
   SERVER_LISTENERS.forEach(([event], index) => socket.off(event, found[index] as never))
   const onTimeout = socket.listeners('timeout').find((l) => l.name === 'socketOnTimeout')
   if (onTimeout !== undefined) socket.off('timeout', onTimeout as never)
@@ -83,6 +93,7 @@ function detachFromHttpServer(res: ServerResponse, socket: Socket): void {
   // The client's half-close ends the stream, as Node's server would (httpAllowHalfOpen
   // false); anything else the client sends is read and dropped.
   socket.on('end', endOnHalfClose)
+  return true
 }
 
 /** Module-level, so that it keeps nothing of {@link detachFromHttpServer} alive. */

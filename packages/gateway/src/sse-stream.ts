@@ -73,6 +73,8 @@ export class SseStream implements ScheduledStream {
   #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
   #closed = false
+  /** The HTTP status line and headers, until the first write carries them. */
+  #head: string | undefined
   /**
    * The socket's inode, to find it in the kernel's connection table: looked up (a readlink)
    * at the first drain check, not per stream opened; null where there is none.
@@ -82,9 +84,19 @@ export class SseStream implements ScheduledStream {
   #acked: number | undefined
   #unackedSince: number | undefined
 
-  /** `retryMs`: this stream's `retry:` hint (jittered per stream, stream-refusal.ts). */
-  constructor(socket: Socket, options: SseStreamConfig, retryMs: number, owner: SseStreamOwner) {
+  /**
+   * `retryMs`: this stream's `retry:` hint (jittered per stream, stream-refusal.ts); `head`:
+   * the HTTP head, when it is still to be written (sse-response.ts).
+   */
+  constructor(
+    socket: Socket,
+    options: SseStreamConfig,
+    retryMs: number,
+    owner: SseStreamOwner,
+    head?: string,
+  ) {
     this.#socket = socket
+    this.#head = head
     this.#options = options
     this.#owner = owner
     socket.on('close', () => this.#onClose())
@@ -178,6 +190,11 @@ export class SseStream implements ScheduledStream {
     while (!this.#closed && !this.#blocked && queue.size > 0) {
       const parts: Buffer[] = []
       let bytes = 0
+      if (this.#head !== undefined) {
+        parts.push(Buffer.from(this.#head, 'latin1'))
+        bytes += parts[0]!.length
+        this.#head = undefined
+      }
       for (const [key, item] of queue) {
         queue.delete(key)
         let part: Buffer

@@ -133,8 +133,8 @@ async function openStream(
     return
   }
   // The client may have left while the epoch was read: nothing would ever close the stream.
-  const socket = takeOverSocket(res)
-  if (socket === undefined) {
+  const taken = takeOverSocket(res)
+  if (taken === undefined) {
     admission.release()
     return
   }
@@ -145,7 +145,7 @@ async function openStream(
       : admission.allowed
   const { hub, metrics, logger, streams } = options
   const owner = new StreamOwner(options, tenant, subscriptions.length, admission)
-  const stream = new SseStream(socket, options.streamConfig, retryMs, owner)
+  const stream = new SseStream(taken.socket, options.streamConfig, retryMs, owner, taken.head)
   owner.stream = stream
   stream.sendControl('hello', 'hello', formatEvent('hello', JSON.stringify({ epoch })))
   for (const { schema, id } of admission.forbidden) {
