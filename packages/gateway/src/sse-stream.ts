@@ -141,12 +141,18 @@ export class SseStream implements ScheduledStream {
    * reading is that bytes wait in the kernel and the client acknowledges none of them
    * (acknowledged = bytes handed to the kernel − bytes still queued there). After
    * `stalledTimeoutMs` of that the stream is cut. A slow but reading client keeps
-   * acknowledging, so it is not cut.
+   * acknowledging, so it is not cut. A stream whose socket inode is not known yet looks
+   * it up only before `lookUpUntil` (`performance.now()` time), else at a later check.
    */
-  checkDrain(sendQueues: ReadonlyMap<number, number>, now: number): void {
+  checkDrain(sendQueues: ReadonlyMap<number, number>, now: number, lookUpUntil = Infinity): void {
     const socket = this.#socket
     if (this.#closed || socket.destroyed) return
-    if (this.#inode === undefined) this.#inode = socketInode(socket) ?? null
+    if (this.#inode === undefined) {
+      // A syscall per new stream: a monitor tick after thousands of streams opened spreads
+      // them over several ticks rather than blocking the loop (and a fan-out) for them all.
+      if (performance.now() > lookUpUntil) return
+      this.#inode = socketInode(socket) ?? null
+    }
     const queued = this.#inode === null ? undefined : sendQueues.get(this.#inode)
     if (queued === undefined) return
     const acked = socket.bytesWritten - socket.writableLength - queued
