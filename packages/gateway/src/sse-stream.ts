@@ -69,6 +69,12 @@ export class SseStream implements ScheduledStream {
    * while frames wait: an idle stream holds no map.
    */
   #queue: Map<string, QueuedFrame> | undefined
+  /**
+   * The usual case, one frame waiting (a fan-out's event), without a map allocated and
+   * dropped for every stream at every event. Unset whenever {@link #queue} is set.
+   */
+  #one: QueuedFrame | undefined
+  #oneKey: string | undefined
   /** Runs only while the socket is full; cleared by `'drain'`. */
   #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
@@ -119,13 +125,15 @@ export class SseStream implements ScheduledStream {
 
   /** Frames waiting for the socket (at most one per record plus a few control frames). */
   get pending(): number {
-    return this.#queue?.size ?? 0
+    return this.#queue?.size ?? (this.#one === undefined ? 0 : 1)
   }
 
   /** Queues a record's value, replacing a queued older value of the same record. */
   sendValue(recordKey: string, event: ValueEvent): void {
     // The record key itself (no string built per event): it never starts with CONTROL.
-    if (this.#queue?.has(recordKey) === true) this.#options.metrics.eventsConflated.inc()
+    const queued =
+      this.#queue === undefined ? this.#oneKey === recordKey : this.#queue.has(recordKey)
+    if (queued) this.#options.metrics.eventsConflated.inc()
     this.#enqueue(recordKey, event)
   }
 
@@ -172,7 +180,7 @@ export class SseStream implements ScheduledStream {
    */
   endWith(event: string, frame: string): void {
     if (this.#closed) return
-    this.#queue = undefined
+    this.#clearQueue()
     this.#options.metrics.eventsSent.inc({ event })
     this.#socket.write(frame)
     this.#endSocket()
@@ -191,6 +199,15 @@ export class SseStream implements ScheduledStream {
 
   /** The scheduler's write pass: everything queued, as one write. */
   flush(pass: WritePass): void {
+    if (this.#closed || this.#blocked) return
+    if (this.#queue === undefined && this.#head === undefined) {
+      const item = this.#one
+      if (item === undefined) return
+      this.#one = this.#oneKey = undefined
+      if (!this.#socket.write(this.#bytesOf(item, pass))) this.#block()
+      return
+    }
+    if (this.#one !== undefined) this.#promote()
     const queue = this.#queue
     if (queue === undefined) return
     while (!this.#closed && !this.#blocked && queue.size > 0) {
@@ -203,15 +220,7 @@ export class SseStream implements ScheduledStream {
       }
       for (const [key, item] of queue) {
         queue.delete(key)
-        let part: Buffer
-        if ('bytes' in item) {
-          // Shared by every stream subscribed to the record: encoded once per change.
-          part = item.bytes
-          pass.countValue(item)
-        } else {
-          part = Buffer.from(item.frame)
-          pass.count(item.event)
-        }
+        const part = this.#bytesOf(item, pass)
         parts.push(part)
         bytes += part.length
         if (bytes >= CHUNK_BYTES) break
@@ -225,16 +234,44 @@ export class SseStream implements ScheduledStream {
   /** The heartbeat wheel's visit, once per heartbeat interval. */
   tick(): void {
     // A full socket is not idle; a queued frame will prove liveness soon enough.
-    if (this.#blocked || this.#queue !== undefined) return
+    if (this.#blocked || this.#queue !== undefined || this.#one !== undefined) return
     this.#enqueue(CONTROL + 'hb', HEARTBEAT)
+  }
+
+  #bytesOf(item: QueuedFrame, pass: WritePass): Buffer {
+    if ('bytes' in item) {
+      // Shared by every stream subscribed to the record: encoded once per change.
+      pass.countValue(item)
+      return item.bytes
+    }
+    pass.count(item.event)
+    return Buffer.from(item.frame)
   }
 
   #enqueue(key: string, item: QueuedFrame): void {
     if (this.#closed) return
-    const queue = (this.#queue ??= new Map())
-    queue.set(key, item)
-    this.#options.metrics.notePending(queue.size)
+    if (this.#queue === undefined && (this.#one === undefined || this.#oneKey === key)) {
+      this.#one = item
+      this.#oneKey = key
+      this.#options.metrics.notePending(1)
+    } else {
+      if (this.#one !== undefined) this.#promote()
+      const queue = (this.#queue ??= new Map())
+      queue.set(key, item)
+      this.#options.metrics.notePending(queue.size)
+    }
     if (!this.#blocked) this.#options.scheduler.flushSoon(this)
+  }
+
+  /** Moves the single waiting frame into a map, where more can join it in order. */
+  #promote(): void {
+    this.#queue = new Map([[this.#oneKey!, this.#one!]])
+    this.#one = this.#oneKey = undefined
+  }
+
+  #clearQueue(): void {
+    this.#queue = undefined
+    this.#one = this.#oneKey = undefined
   }
 
   /**
@@ -276,7 +313,7 @@ export class SseStream implements ScheduledStream {
     if (this.#closed) return
     this.#closed = true
     this.#clearStallTimer()
-    this.#queue = undefined
+    this.#clearQueue()
     this.#options.scheduler.remove(this)
     this.#owner.onClose()
   }
