@@ -2,6 +2,7 @@ import { SyncError, createRepo, retrying, type KvStore, type Repo } from '@fdb-l
 import cors from 'cors'
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
+import { coalescedRead } from './coalesced-read.js'
 import { errorHandler, routeNotFound } from './http-errors.js'
 import { startDrainMonitor } from './drain-monitor.js'
 import { createLogger } from './logger.js'
@@ -11,6 +12,7 @@ import { metricsRoutes } from './routes/metrics.js'
 import { recordRoutes } from './routes/records.js'
 import { streamRoutes } from './routes/stream.js'
 import type { SseStream } from './sse-stream.js'
+import { StreamScheduler } from './stream-scheduler.js'
 import { WatchHub } from './watch-hub.js'
 import { CollectionHub } from './collection-hub.js'
 import { RECORD_PATH } from './auth/record-guard.js'
@@ -116,6 +118,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const collectionHub = new CollectionHub({ repo, metrics, logger })
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000
   const streams = new Set<SseStream>()
+  const scheduler = new StreamScheduler(metrics, heartbeatIntervalMs)
   const stalledStreamTimeoutMs = options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs
   // A quarter of the timeout, so a stall is caught within 125 % of it; at most every 5 s.
   const stopDrainMonitor = startDrainMonitor(
@@ -152,12 +155,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       metrics,
       logger,
       streams,
+      streamConfig: { metrics, scheduler, stalledTimeoutMs: stalledStreamTimeoutMs },
       unavailable: () =>
         closing
           ? new SyncError('store_unavailable', 'The gateway is shutting down; retry.')
           : undefined,
-      epoch: () => retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
-      heartbeatIntervalMs,
+      epoch: coalescedRead(() =>
+        retrying(() => repo.epoch(), { maxAttempts: STORE_READ_ATTEMPTS }),
+      ),
       stalledStreamTimeoutMs,
       retryMs,
       maxSubscriptionsPerStream,
@@ -177,6 +182,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         closing = true
         stopDrainMonitor()
         for (const stream of [...streams]) stream.end()
+        scheduler.close()
         hub.close()
         collectionHub.close()
         logger.info('gateway closed: streams ended, watches released')

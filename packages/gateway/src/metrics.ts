@@ -31,7 +31,10 @@ export interface GatewayMetrics {
   readonly streamPendingPeak: Gauge
   /** Records a stream's queue length for {@link streamPendingPeak}. */
   notePending(size: number): void
-  /** Seconds from a watch firing to the resulting event being written to a stream. */
+  /**
+   * Seconds from a watch firing to the resulting event being written to the sockets: one
+   * sample per event per write pass (stream-scheduler.ts), not one per stream.
+   */
   readonly fireToWriteSeconds: Histogram
 }
 
@@ -115,7 +118,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     }),
     fireToWriteSeconds: new Histogram({
       name: `${PREFIX}fire_to_write_seconds`,
-      help: 'Time from a store watch firing to the event being written to a client socket.',
+      help: 'Time from a store watch firing to the event being written to the client sockets (one sample per event per write pass).',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),

@@ -1,14 +1,15 @@
-import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { GatewayMetrics } from './metrics.js'
 import { formatComment, formatRetry } from './sse-format.js'
+import type { ScheduledStream, StreamScheduler, WritePass } from './stream-scheduler.js'
 import { socketInode } from './tcp-queues.js'
 import type { ValueEvent } from './value-event.js'
 
-/** Options for {@link SseStream}. */
-export interface SseStreamOptions {
+/** What every stream of a gateway shares (one object, not one per stream). */
+export interface SseStreamConfig {
   metrics: GatewayMetrics
-  heartbeatIntervalMs: number
-  retryMs: number
+  /** Runs the stream's writes and heartbeats together with every other stream's. */
+  scheduler: StreamScheduler
   /**
    * How long the stream may go without its writes draining before it is cut: its socket
    * full (no `'drain'`), or bytes waiting in the kernel that the client does not
@@ -16,17 +17,30 @@ export interface SseStreamOptions {
    * hold its subscriptions and store watches forever.
    */
   stalledTimeoutMs: number
-  /** Called when the stream is cut for stalling, just before `onClose`. */
-  onStalled: () => void
-  /** Called once when the connection closes, whoever closed it. */
-  onClose: () => void
 }
 
-type QueuedFrame =
-  { kind: 'value'; event: ValueEvent } | { kind: 'control'; event: string; frame: string }
+/** Who is told when a stream ends. */
+export interface SseStreamOwner {
+  /** The stream is cut for stalling; `onClose` follows. */
+  onStalled(): void
+  /** The connection closed, whoever closed it; called once. */
+  onClose(): void
+}
 
-/** Write in chunks of about this many characters: few syscalls, bounded buffers. */
-const CHUNK_CHARS = 64 * 1024
+type QueuedFrame = ValueEvent | { event: string; frame: string }
+
+/** Write in chunks of about this many bytes: few syscalls, bounded buffers. */
+const CHUNK_BYTES = 64 * 1024
+
+const HEARTBEAT = { event: 'heartbeat', frame: formatComment('hb') }
+
+function ignore(): void {}
+
+/**
+ * Prefix of the queue keys of control frames. A value's key is its record key
+ * (record-key.ts), which starts with a tenant, and tenants hold no control characters.
+ */
+const CONTROL = '\u0001'
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -36,23 +50,37 @@ export const SSE_HEADERS = {
 } as const
 
 /**
- * The writer of one SSE connection. It never buffers more than one frame per record:
- * while the socket is full (`res.write` returned false, waiting for `'drain'`) a newer
- * value for a record replaces the queued one in place (conflation), so a slow reader
- * costs memory in proportion to its subscriptions, not to the rate of change. A client
- * that stops reading altogether is cut after `stalledTimeoutMs` of a full socket.
+ * The writer of one SSE connection, writing to its socket directly once the headers are
+ * out (sse-response.ts). It never buffers more than one frame per record: while the socket
+ * is full (`write` returned false, waiting for `'drain'`) a newer value for a record
+ * replaces the queued one in place (conflation), so a slow reader costs memory in
+ * proportion to its subscriptions, not to the rate of change. A client that stops reading
+ * altogether is cut after `stalledTimeoutMs`.
+ *
+ * An idle stream is this object, its socket and a place on the scheduler's heartbeat
+ * wheel: no timer, no Node HTTP response object of its own.
  */
-export class SseStream {
-  readonly #res: ServerResponse
-  readonly #options: SseStreamOptions
-  /** Insertion-ordered; a record's key keeps its place when its value is replaced. */
-  readonly #queue = new Map<string, QueuedFrame>()
-  readonly #heartbeat: NodeJS.Timeout
-  /** Runs while the socket is full; cleared by `'drain'`. */
+export class SseStream implements ScheduledStream {
+  readonly #socket: Socket
+  readonly #options: SseStreamConfig
+  readonly #owner: SseStreamOwner
+  /**
+   * Insertion-ordered; a record's key keeps its place when its value is replaced. Only
+   * while frames wait: an idle stream holds no map.
+   */
+  #queue: Map<string, QueuedFrame> | undefined
+  /**
+   * The usual case, one frame waiting (a fan-out's event), without a map allocated and
+   * dropped for every stream at every event. Unset whenever {@link #queue} is set.
+   */
+  #one: QueuedFrame | undefined
+  #oneKey: string | undefined
+  /** Runs only while the socket is full; cleared by `'drain'`. */
   #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
-  #flushScheduled = false
   #closed = false
+  /** The HTTP status line and headers, until the first write carries them. */
+  #head: string | undefined
   /**
    * The socket's inode, to find it in the kernel's connection table: looked up (a readlink)
    * at the first drain check, not per stream opened; null where there is none.
@@ -62,24 +90,33 @@ export class SseStream {
   #acked: number | undefined
   #unackedSince: number | undefined
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
-    this.#res = res
+  /**
+   * `retryMs`: this stream's `retry:` hint (jittered per stream, stream-refusal.ts); `head`:
+   * the HTTP head, when it is still to be written (sse-response.ts).
+   */
+  constructor(
+    socket: Socket,
+    options: SseStreamConfig,
+    retryMs: number,
+    owner: SseStreamOwner,
+    head?: string,
+  ) {
+    this.#socket = socket
+    this.#head = head
     this.#options = options
-    res.writeHead(200, SSE_HEADERS)
-    res.flushHeaders()
-    res.socket?.setNoDelay(true)
-    res.on('close', () => this.#onClose())
-    // A write racing a disconnect can emit 'error' on the response; 'close' follows and
-    // cleans up. Unhandled, it would crash the process.
-    res.on('error', () => {})
-    res.on('drain', () => {
+    this.#owner = owner
+    socket.on('close', () => this.#onClose())
+    // A write racing a disconnect can emit 'error'; 'close' follows and cleans up.
+    // Unhandled, it would crash the process.
+    socket.on('error', ignore)
+    socket.on('drain', () => {
+      if (!this.#blocked) return
       this.#blocked = false
       this.#clearStallTimer()
-      this.#flush()
+      this.#options.scheduler.flushSoon(this)
     })
-    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), options.heartbeatIntervalMs)
-    this.#heartbeat.unref()
-    this.#enqueue('retry', { kind: 'control', event: 'retry', frame: formatRetry(options.retryMs) })
+    options.scheduler.add(this)
+    this.#enqueue(CONTROL + 'retry', { event: 'retry', frame: formatRetry(retryMs) })
   }
 
   get closed(): boolean {
@@ -88,19 +125,21 @@ export class SseStream {
 
   /** Frames waiting for the socket (at most one per record plus a few control frames). */
   get pending(): number {
-    return this.#queue.size
+    return this.#queue?.size ?? (this.#one === undefined ? 0 : 1)
   }
 
   /** Queues a record's value, replacing a queued older value of the same record. */
   sendValue(recordKey: string, event: ValueEvent): void {
-    const key = `v:${recordKey}`
-    if (this.#queue.has(key)) this.#options.metrics.eventsConflated.inc()
-    this.#enqueue(key, { kind: 'value', event })
+    // The record key itself (no string built per event): it never starts with CONTROL.
+    const queued =
+      this.#queue === undefined ? this.#oneKey === recordKey : this.#queue.has(recordKey)
+    if (queued) this.#options.metrics.eventsConflated.inc()
+    this.#enqueue(recordKey, event)
   }
 
   /** Queues a non-value event (`synced`, `error`); `key` dedupes repeats. */
   sendControl(key: string, event: string, frame: string): void {
-    this.#enqueue(`c:${key}`, { kind: 'control', event, frame })
+    this.#enqueue(CONTROL + key, { event, frame })
   }
 
   /**
@@ -110,12 +149,18 @@ export class SseStream {
    * reading is that bytes wait in the kernel and the client acknowledges none of them
    * (acknowledged = bytes handed to the kernel − bytes still queued there). After
    * `stalledTimeoutMs` of that the stream is cut. A slow but reading client keeps
-   * acknowledging, so it is not cut.
+   * acknowledging, so it is not cut. A stream whose socket inode is not known yet looks
+   * it up only before `lookUpUntil` (`performance.now()` time), else at a later check.
    */
-  checkDrain(sendQueues: ReadonlyMap<number, number>, now: number): void {
-    const socket = this.#res.socket
-    if (this.#closed || socket === null) return
-    if (this.#inode === undefined) this.#inode = socketInode(socket) ?? null
+  checkDrain(sendQueues: ReadonlyMap<number, number>, now: number, lookUpUntil = Infinity): void {
+    const socket = this.#socket
+    if (this.#closed || socket.destroyed) return
+    if (this.#inode === undefined) {
+      // A syscall per new stream: a monitor tick after thousands of streams opened spreads
+      // them over several ticks rather than blocking the loop (and a fan-out) for them all.
+      if (performance.now() > lookUpUntil) return
+      this.#inode = socketInode(socket) ?? null
+    }
     const queued = this.#inode === null ? undefined : sendQueues.get(this.#inode)
     if (queued === undefined) return
     const acked = socket.bytesWritten - socket.writableLength - queued
@@ -135,57 +180,113 @@ export class SseStream {
    */
   endWith(event: string, frame: string): void {
     if (this.#closed) return
-    this.#queue.clear()
+    this.#clearQueue()
     this.#options.metrics.eventsSent.inc({ event })
-    this.#res.end(frame)
+    this.#socket.write(frame)
+    this.#endSocket()
     this.#onClose()
   }
 
-  /** Ends the response; the client sees the stream complete and reconnects. */
+  /**
+   * Ends the response (the connection closes: that is the end of an SSE response here);
+   * the client sees the stream complete and reconnects.
+   */
   end(): void {
     if (this.#closed) return
-    this.#res.end()
+    this.#endSocket()
     this.#onClose()
+  }
+
+  /** The scheduler's write pass: everything queued, as one write. */
+  flush(pass: WritePass): void {
+    if (this.#closed || this.#blocked) return
+    if (this.#queue === undefined && this.#head === undefined) {
+      const item = this.#one
+      if (item === undefined) return
+      this.#one = this.#oneKey = undefined
+      if (!this.#socket.write(this.#bytesOf(item, pass))) this.#block()
+      return
+    }
+    if (this.#one !== undefined) this.#promote()
+    const queue = this.#queue
+    if (queue === undefined) return
+    while (!this.#closed && !this.#blocked && queue.size > 0) {
+      const parts: Buffer[] = []
+      let bytes = 0
+      if (this.#head !== undefined) {
+        parts.push(Buffer.from(this.#head, 'latin1'))
+        bytes += parts[0]!.length
+        this.#head = undefined
+      }
+      for (const [key, item] of queue) {
+        queue.delete(key)
+        const part = this.#bytesOf(item, pass)
+        parts.push(part)
+        bytes += part.length
+        if (bytes >= CHUNK_BYTES) break
+      }
+      const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes)
+      if (!this.#socket.write(chunk)) this.#block()
+    }
+    if (queue.size === 0 && this.#queue === queue) this.#queue = undefined
+  }
+
+  /** The heartbeat wheel's visit, once per heartbeat interval. */
+  tick(): void {
+    // A full socket is not idle; a queued frame will prove liveness soon enough.
+    if (this.#blocked || this.#queue !== undefined || this.#one !== undefined) return
+    this.#enqueue(CONTROL + 'hb', HEARTBEAT)
+  }
+
+  #bytesOf(item: QueuedFrame, pass: WritePass): Buffer {
+    if ('bytes' in item) {
+      // Shared by every stream subscribed to the record: encoded once per change.
+      pass.countValue(item)
+      return item.bytes
+    }
+    pass.count(item.event)
+    return Buffer.from(item.frame)
   }
 
   #enqueue(key: string, item: QueuedFrame): void {
     if (this.#closed) return
-    this.#queue.set(key, item)
-    this.#options.metrics.notePending(this.#queue.size)
-    if (!this.#flushScheduled && !this.#blocked) {
-      this.#flushScheduled = true
-      // Batch everything queued in this tick into one write.
-      setImmediate(() => {
-        this.#flushScheduled = false
-        this.#flush()
-      })
+    if (this.#queue === undefined && (this.#one === undefined || this.#oneKey === key)) {
+      this.#one = item
+      this.#oneKey = key
+      this.#options.metrics.notePending(1)
+    } else {
+      if (this.#one !== undefined) this.#promote()
+      const queue = (this.#queue ??= new Map())
+      queue.set(key, item)
+      this.#options.metrics.notePending(queue.size)
     }
+    if (!this.#blocked) this.#options.scheduler.flushSoon(this)
   }
 
-  #flush(): void {
-    const { metrics } = this.#options
-    while (!this.#closed && !this.#blocked && this.#queue.size > 0) {
-      let chunk = ''
-      const now = performance.now()
-      for (const [key, item] of this.#queue) {
-        this.#queue.delete(key)
-        if (item.kind === 'value') {
-          chunk += item.event.frame
-          metrics.eventsSent.inc({ event: 'value' })
-          const firedAt = item.event.firedAt
-          if (firedAt !== undefined) metrics.fireToWriteSeconds.observe((now - firedAt) / 1000)
-        } else {
-          chunk += item.frame
-          metrics.eventsSent.inc({ event: item.event })
-        }
-        if (chunk.length >= CHUNK_CHARS) break
-      }
-      if (!this.#res.write(chunk)) this.#block()
-    }
+  /** Moves the single waiting frame into a map, where more can join it in order. */
+  #promote(): void {
+    this.#queue = new Map([[this.#oneKey!, this.#one!]])
+    this.#one = this.#oneKey = undefined
+  }
+
+  #clearQueue(): void {
+    this.#queue = undefined
+    this.#one = this.#oneKey = undefined
+  }
+
+  /**
+   * Our FIN once the queued bytes are out, then the socket is released without waiting for
+   * the client's FIN: Node's HTTP server no longer tracks this connection (sse-response.ts),
+   * so nothing else would close it behind a client that never closes its side.
+   */
+  #endSocket(): void {
+    this.#socket.destroySoon()
   }
 
   #block(): void {
     this.#blocked = true
+    // Only while the socket is full, which a reading client makes rare: an idle stream
+    // has no timer of its own.
     if (this.#stallTimer !== undefined) return
     this.#stallTimer = setTimeout(() => this.#onStalled('full'), this.#options.stalledTimeoutMs)
     this.#stallTimer.unref()
@@ -200,28 +301,20 @@ export class SseStream {
     this.#stallTimer = undefined
     if (this.#closed) return
     this.#options.metrics.streamsStalled.inc({ reason })
-    this.#options.onStalled()
+    this.#owner.onStalled()
     // end() or destroy() would leave the socket in FIN-WAIT-1 behind megabytes of unread
     // bytes for minutes; a reset frees the kernel's buffers at once. The client sees the
     // connection drop and reconnects with `since` like after any error.
-    const socket = this.#res.socket
-    if (socket !== null) socket.resetAndDestroy()
-    else this.#res.destroy()
+    this.#socket.resetAndDestroy()
     this.#onClose()
-  }
-
-  #sendHeartbeat(): void {
-    // A full socket is not idle; a queued frame will prove liveness soon enough.
-    if (this.#blocked || this.#queue.size > 0) return
-    this.#enqueue('hb', { kind: 'control', event: 'heartbeat', frame: formatComment('hb') })
   }
 
   #onClose(): void {
     if (this.#closed) return
     this.#closed = true
-    clearInterval(this.#heartbeat)
     this.#clearStallTimer()
-    this.#queue.clear()
-    this.#options.onClose()
+    this.#clearQueue()
+    this.#options.scheduler.remove(this)
+    this.#owner.onClose()
   }
 }

@@ -4,11 +4,12 @@ import { eventId } from './record-key.js'
 
 /**
  * One observed state of a record, shared by every stream subscribed to it. The SSE frame
- * is built on first use and then reused: a change is serialised once, not once per
- * subscriber.
+ * is built on first use and then reused: a change is serialised and encoded to UTF-8 once,
+ * not once per subscriber, and the same `Buffer` goes to every socket.
  */
 export class ValueEvent {
   #frame: string | undefined
+  #bytes: Buffer | undefined
 
   constructor(
     readonly schema: string,
@@ -34,5 +35,11 @@ export class ValueEvent {
       eventId(this.schema, this.state.id, this.state.version),
     )
     return this.#frame
+  }
+
+  /** {@link frame} in UTF-8, as written to every subscribed socket. Never modify it. */
+  get bytes(): Buffer {
+    this.#bytes ??= Buffer.from(this.frame)
+    return this.#bytes
   }
 }

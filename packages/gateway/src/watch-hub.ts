@@ -36,6 +36,7 @@ import {
   type Repo,
 } from '@fdb-live/core'
 import type { Logger } from 'pino'
+import { coalescedRead } from './coalesced-read.js'
 import type { GatewayMetrics } from './metrics.js'
 import { recordKeyString, type RecordKey } from './record-key.js'
 import { ValueEvent } from './value-event.js'
@@ -76,6 +77,7 @@ export interface WatchHubOptions {
 /** The registry of shared store watches; see the state diagram at the top of this file. */
 export class WatchHub {
   readonly #entries = new Map<string, Entry>()
+  readonly #joinReads = new WeakMap<Entry, () => Promise<RecordState<unknown>>>()
   readonly #options: Required<WatchHubOptions>
   #closed = false
 
@@ -250,7 +252,13 @@ export class WatchHub {
 
   /** The starting state of a subscriber that joins a watched record. */
   async #joinRead(entry: Entry, released: AbortController): Promise<ValueEvent> {
-    const state = await retrying(() => entry.tenant.getState(entry.schema, entry.key.id), {
+    let read = this.#joinReads.get(entry)
+    if (read === undefined) {
+      // Subscribers joining in the same tick (a burst of streams opening) share one read.
+      read = coalescedRead(() => entry.tenant.getState(entry.schema, entry.key.id))
+      this.#joinReads.set(entry, read)
+    }
+    const state = await retrying(read, {
       signal: released.signal,
       backoff: this.#options.backoff,
       onRetry: (error) => this.#countError(entry, error),

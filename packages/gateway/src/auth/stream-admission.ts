@@ -1,7 +1,7 @@
 import { SyncError } from '@fdb-live/core'
 import type { Response } from 'express'
 import type { LimitMetrics } from '../limits/limit-metrics.js'
-import type { PrincipalQuota } from '../limits/principal-quota.js'
+import type { PrincipalQuota, QuotaLease } from '../limits/principal-quota.js'
 import { whereOnWire } from '../collection-key.js'
 import type { CollectionSubscription, StreamSubscription } from '../subscriptions.js'
 import type { RecordCheck } from './authorizer.js'
@@ -83,14 +83,35 @@ export function createStreamAdmission(
         retryAfterMs,
       }
     }
-    return {
+    return new Admission(
       allowed,
       forbidden,
       allowedCollections,
       forbiddenCollections,
-      expiresAtMs: principal.expiresAtMs,
-      release: () => lease.release(),
-      expired: () => metrics.refused('token_expired', 'expired'),
-    }
+      principal.expiresAtMs,
+      lease,
+      metrics,
+    )
+  }
+}
+
+/** An object rather than closures over the admission's scope: every open stream holds one. */
+class Admission implements StreamAdmission {
+  constructor(
+    readonly allowed: StreamSubscription[],
+    readonly forbidden: StreamSubscription[],
+    readonly allowedCollections: CollectionSubscription[],
+    readonly forbiddenCollections: CollectionSubscription[],
+    readonly expiresAtMs: number | undefined,
+    readonly lease: QuotaLease,
+    readonly metrics: LimitMetrics,
+  ) {}
+
+  release(): void {
+    this.lease.release()
+  }
+
+  expired(): void {
+    this.metrics.refused('token_expired', 'expired')
   }
 }

@@ -41,18 +41,34 @@ export class PrincipalQuota {
       this.#usage.set(principal, usage)
       this.#metrics.principals.inc()
     }
-    let released = false
-    return {
-      release: () => {
-        if (released) return
-        released = true
-        usage.streams -= 1
-        usage.subscriptions -= subscriptions
-        if (usage.streams === 0) {
-          this.#usage.delete(principal)
-          this.#metrics.principals.dec()
-        }
-      },
+    return new Lease(this, principal, usage, subscriptions)
+  }
+
+  /** Gives one stream's share back (once per lease: {@link Lease} checks). */
+  giveBack(principal: string, usage: Usage, subscriptions: number): void {
+    usage.streams -= 1
+    usage.subscriptions -= subscriptions
+    if (usage.streams === 0) {
+      this.#usage.delete(principal)
+      this.#metrics.principals.dec()
     }
+  }
+}
+
+/** One stream's share: an object rather than a closure, as every open stream holds one. */
+class Lease implements QuotaLease {
+  #released = false
+
+  constructor(
+    readonly quota: PrincipalQuota,
+    readonly principal: string,
+    readonly usage: Usage,
+    readonly subscriptions: number,
+  ) {}
+
+  release(): void {
+    if (this.#released) return
+    this.#released = true
+    this.quota.giveBack(this.principal, this.usage, this.subscriptions)
   }
 }

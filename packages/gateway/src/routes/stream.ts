@@ -4,9 +4,11 @@ import type { Logger } from 'pino'
 import { methodNotAllowed } from '../http-errors.js'
 import type { GatewayMetrics } from '../metrics.js'
 import { formatEvent } from '../sse-format.js'
-import { SseStream } from '../sse-stream.js'
+import { takeOverSocket } from '../sse-response.js'
+import { SSE_HEADERS, SseStream, type SseStreamConfig } from '../sse-stream.js'
 import { jitteredRetryMs, refuseStream } from '../stream-refusal.js'
-import { runStreamSession, type StreamSessionHandle } from '../stream-session.js'
+import { runStreamSession } from '../stream-session.js'
+import { StreamOwner } from '../stream-owner.js'
 import {
   epochOfBody,
   epochOfQuery,
@@ -19,7 +21,6 @@ import type { CollectionHub } from '../collection-hub.js'
 import { collectionKeyString, whereOnWire } from '../collection-key.js'
 import type { WatchHub } from '../watch-hub.js'
 import type { AdmitStream } from '../auth/stream-admission.js'
-import { onTokenExpiry } from '../auth/token-expiry.js'
 
 /** What the stream routes need from the gateway. */
 export interface StreamRouteOptions {
@@ -32,11 +33,12 @@ export interface StreamRouteOptions {
   logger: Logger
   /** Open streams, so that the gateway can end them on close. */
   streams: Set<SseStream>
+  /** What every stream shares: metrics, the scheduler of writes and heartbeats. */
+  streamConfig: SseStreamConfig
   /** Why new streams are refused for now (shutting down, no store yet), if they are. */
   unavailable: () => SyncError | undefined
   /** The store's epoch; rejects when the store does not answer. */
   epoch: () => Promise<Epoch>
-  heartbeatIntervalMs: number
   stalledStreamTimeoutMs: number
   retryMs: number
   maxSubscriptionsPerStream: number
@@ -132,8 +134,15 @@ async function openStream(
     refuseStream(req, res, admission.refused, Math.max(retryMs, admission.retryAfterMs))
     return
   }
+  if (req.method === 'HEAD') {
+    // The headers of a stream, and no stream: a HEAD response has no body to carry it.
+    admission.release()
+    res.writeHead(200, SSE_HEADERS).end()
+    return
+  }
   // The client may have left while the epoch was read: nothing would ever close the stream.
-  if (res.socket === null || res.socket.destroyed) {
+  const taken = takeOverSocket(res)
+  if (taken === undefined) {
     admission.release()
     return
   }
@@ -147,29 +156,14 @@ async function openStream(
       ? admission.allowedCollections.map(({ schema, where }) => ({ schema, where }))
       : admission.allowedCollections
   const { hub, metrics, logger, streams } = options
-  // Filled in right after the stream exists; the close event cannot come sooner.
-  const session: { current?: StreamSessionHandle } = {}
-  let stopExpiry = (): void => {}
-  const stream: SseStream = new SseStream(res, {
-    metrics,
-    heartbeatIntervalMs: options.heartbeatIntervalMs,
-    retryMs,
-    stalledTimeoutMs: options.stalledStreamTimeoutMs,
-    onStalled: () => {
-      logger.warn(
-        { tenant, subscriptions: subscriptions.length, timeoutMs: options.stalledStreamTimeoutMs },
-        'stream ended: the client stopped reading',
-      )
-    },
-    onClose: () => {
-      stopExpiry()
-      admission.release()
-      session.current?.release()
-      streams.delete(stream)
-      metrics.openStreams.dec()
-      logger.debug({ tenant }, 'stream closed')
-    },
-  })
+  const owner = new StreamOwner(
+    options,
+    tenant,
+    subscriptions.length + collections.length,
+    admission,
+  )
+  const stream = new SseStream(taken.socket, options.streamConfig, retryMs, owner, taken.head)
+  owner.stream = stream
   stream.sendControl('hello', 'hello', formatEvent('hello', JSON.stringify({ epoch })))
   for (const { schema, id } of admission.forbidden) {
     const data = {
@@ -200,7 +194,7 @@ async function openStream(
   streams.add(stream)
   metrics.openStreams.inc()
   logger.debug({ tenant, subscriptions: subscriptions.length }, 'stream opened')
-  session.current = runStreamSession({
+  owner.session = runStreamSession({
     hub,
     stream,
     tenant,
@@ -210,12 +204,5 @@ async function openStream(
     collections,
     ...(options.collectionHub === undefined ? {} : { collectionHub: options.collectionHub }),
   })
-  // The stream carries the token's rights only as long as the token lives (armed last: an
-  // already expired token ends the stream at once, releasing all of the above).
-  stopExpiry = onTokenExpiry(admission.expiresAtMs, () => {
-    admission.expired()
-    logger.debug({ tenant }, 'stream ended: token expired')
-    const data = { code: 'token_expired', message: 'The token expired: reconnect with a new one.' }
-    stream.endWith('error', formatEvent('error', JSON.stringify(data)))
-  })
+  owner.armExpiry()
 }
