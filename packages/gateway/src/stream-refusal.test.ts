@@ -2,6 +2,11 @@ import { expect, it } from 'vitest'
 import { openSseForTesting } from './test-support/sse-client.js'
 import { startTestGateway } from './test-support/start-test-gateway.js'
 import { forEachStore } from './test-support/stores.js'
+import {
+  TEST_SECRET_FOR_TESTING,
+  bearerForTesting,
+  signTokenForTesting,
+} from './test-support/tokens.js'
 
 forEachStore('refusing a stream for now', (store) => {
   it('answers a GET stream during shutdown in the form EventSource retries: 200, retry, an error event, end', async () => {
@@ -42,6 +47,35 @@ forEachStore('refusing a stream for now', (store) => {
     })
     expect(res.status).toBe(503)
     expect(Number(res.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
+    expect(await res.json()).toMatchObject({ error: { code: 'store_unavailable' } })
+  })
+
+  it('refuses a stream whose admission was still running when the gateway began to shut down, instead of opening one that nothing ends', async () => {
+    let admitted!: () => void
+    const admission = new Promise<void>((resolve) => (admitted = resolve))
+    let asked!: () => void
+    const authorizing = new Promise<void>((resolve) => (asked = resolve))
+    await using gw = await startTestGateway({
+      store: store.kind,
+      auth: { secret: TEST_SECRET_FOR_TESTING },
+      // The app's own check is the await that shutdown overtakes here.
+      authorize: async () => {
+        asked()
+        await admission
+        return true
+      },
+    })
+    const token = await signTokenForTesting({ sub: 'alice' })
+    const answer = fetch(`${gw.url}/v1/tenants/acme/stream`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...bearerForTesting(token) },
+      body: '{"subscriptions":[{"schema":"quotes","id":"q"}]}',
+    })
+    await authorizing
+    await gw.running.gateway.close()
+    admitted()
+    const res = await answer
+    expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: { code: 'store_unavailable' } })
   })
 

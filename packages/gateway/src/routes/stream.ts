@@ -134,6 +134,14 @@ async function openStream(
     refuseStream(req, res, admission.refused, Math.max(retryMs, admission.retryAfterMs))
     return
   }
+  // The gateway may have begun to shut down while the epoch was read or the token checked:
+  // its close() has already ended every stream it knew, so this one would never be ended.
+  const closing = options.unavailable()
+  if (closing !== undefined) {
+    admission.release()
+    refuseStream(req, res, closing, retryMs)
+    return
+  }
   if (req.method === 'HEAD') {
     // The headers of a stream, and no stream: a HEAD response has no body to carry it.
     admission.release()
