@@ -131,13 +131,19 @@ const BENCH_SCENARIOS = [
     runs: [['bench/browser-dom.ts'], ['bench/react-hooks.ts']],
   },
   {
+    name: 'collections',
+    what: "live collections: bytes and gateway CPU per change, 1,000 → 10,000 members, 100 subscribers, against the seed's full re-read (issue 13)",
+    budgetS: 240,
+    runs: [['bench/collections.ts']],
+  },
+  {
     name: 'profile',
     what: 'CPU profile of the gateway at 5k streams, and its flame graphs',
     budgetS: 150,
     runs: [['bench/fanout-vs-nchan.ts', '--profile'], ['bench/flamegraph.ts']],
   },
 ]
-/** 26 minutes when every scenario runs to its budget; 11 minutes in the run of docs/benchmarks.md. */
+/** 30 minutes when every scenario runs to its budget. */
 const BENCH_TOTAL_BUDGET_S = BENCH_SCENARIOS.reduce((sum, s) => sum + s.budgetS, 0)
 
 /** `pnpm bench [--only fanout,many-records]`: every scenario (or some), then plots and a summary. */
