@@ -5,50 +5,13 @@
  * `--store fdb` (or `FDB_LIVE_STORE=fdb`) the FoundationDB cluster of `--cluster-file` /
  * `FDB_CLUSTER_FILE`. Every open page updates because the gateway's watch fires.
  */
-import { parseArgs } from 'node:util'
-import { createRepo, isSyncError } from '@fdb-live/core'
-import { QUOTE_TENANT, changeFavoriteQuote } from '../src/quote-schema.js'
-import { DEMO_STORE_OPTIONS, openDemoStore } from './demo-store.js'
-import { parseQuoteInput } from './quote-input.js'
+import { changeFavoriteQuote } from '../src/quote-schema.js'
+import { runQuoteCommand } from './quote-command.js'
 
-const USAGE =
-  'Usage: pnpm change-quote "<author>" "<content>" [--store embedded|fdb] [--data-dir DIR] [--cluster-file FILE]'
-
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { ...DEMO_STORE_OPTIONS, help: { type: 'boolean', short: 'h' } },
+await runQuoteCommand({
+  name: 'change-quote',
+  async write(tenant, { author, content }) {
+    const { version } = await changeFavoriteQuote(tenant, author, content)
+    return `Changed the favorite quote to "${content}" - ${author} (version ${version}).`
+  },
 })
-if (values.help === true) {
-  console.log(USAGE)
-  process.exit(0)
-}
-if (positionals.length !== 2) {
-  console.error(
-    `change-quote: expected an author and a quote, got ${positionals.length} argument(s).\n${USAGE}`,
-  )
-  process.exit(2)
-}
-
-try {
-  const input = parseQuoteInput({ author: positionals[0], content: positionals[1] })
-  const store = await openDemoStore({
-    store: values.store,
-    dataDir: values['data-dir'],
-    clusterFile: values['cluster-file'],
-  })
-  try {
-    const { version } = await changeFavoriteQuote(
-      createRepo(store).tenant(QUOTE_TENANT),
-      input.author,
-      input.content,
-    )
-    console.log(
-      `Changed the favorite quote to "${input.content}" - ${input.author} (version ${version}).`,
-    )
-  } finally {
-    await store.close()
-  }
-} catch (error) {
-  console.error(`change-quote: ${isSyncError(error) ? error.message : String(error)}`)
-  process.exit(1)
-}
