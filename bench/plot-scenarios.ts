@@ -101,3 +101,44 @@ export function browserSpec(results: BrowserResults): vegaLite.TopLevelSpec {
     config: { background: 'white' },
   }
 }
+
+export interface CollectionsResults {
+  date: string
+  machine: { load: number[] }
+  load: { clients: number; writesPerSecond: number }
+  rows: Array<{
+    mode: 'delta' | 'seed'
+    members: number
+    bytesPerChangePerClient: number
+    serverCpuMsPerChange: number
+  }>
+}
+
+/** Bytes and server CPU per change as the collection grows: fdb-live's deltas against the seed's full re-read. */
+export function collectionsSpec(results: CollectionsResults): vegaLite.TopLevelSpec {
+  const values = results.rows.map((row) => ({
+    ...row,
+    way: row.mode === 'delta' ? 'fdb-live (changes only)' : 'seed (full re-read per fire)',
+  }))
+  const line = (field: string, title: string): object => ({
+    width: 260,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'members', type: 'quantitative', title: 'members in the collection' },
+      y: { field, type: 'quantitative', scale: { type: 'log' }, title },
+      color: { field: 'way', type: 'nominal', title: null },
+    },
+  })
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title:
+      `Live collections: ${results.load.clients} subscribers, ${results.load.writesPerSecond} ` +
+      `writes/s (${results.date.slice(0, 10)}, load ${results.machine.load[0]} on 2 vCPUs)`,
+    data: { values },
+    hconcat: [
+      line('bytesPerChangePerClient', 'bytes per change per subscriber (log)'),
+      line('serverCpuMsPerChange', 'server CPU ms per change (log)'),
+    ],
+    config: { background: 'white' },
+  } as vegaLite.TopLevelSpec
+}

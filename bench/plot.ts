@@ -15,8 +15,10 @@ import * as vegaLite from 'vega-lite'
 import { fanoutSpec, scalingSpec, type FanoutResults } from './plot-fanout.js'
 import {
   browserSpec,
+  collectionsSpec,
   manyRecordsSpec,
   type BrowserResults,
+  type CollectionsResults,
   type ManyRecordsResults,
 } from './plot-scenarios.js'
 
@@ -94,3 +96,8 @@ if (has('many-records.json'))
   )
 if (has('browser-dom.json'))
   await render(browserSpec(read<BrowserResults>('browser-dom.json')), 'benchmarks-browser.svg')
+if (has('collections.json'))
+  await render(
+    collectionsSpec(read<CollectionsResults>('collections.json')),
+    'benchmarks-collections.svg',
+  )
