@@ -1,7 +1,8 @@
 /**
  * One store watch per record, shared by every stream that subscribes to it.
  *
- * Lifecycle of one entry (one (tenant, schema, id); the phases are `Phase` in watch-entry.ts):
+ * Lifecycle of one entry (one (tenant, schema, id); the phases are `Phase` in watch-entry.ts,
+ * the transitions `WatchLoop` in watch-loop.ts, shared with the collection hub):
  *
  *             first subscribe
  *     (none) ────────────────► arming: Repo.readAndWatch (read + watch in ONE transaction)
@@ -25,24 +26,38 @@
  */
 import {
   STORE_BACKOFF,
-  SyncError,
-  backoffDelayMs,
   defineSchema,
   retrying,
-  toSyncError,
   type BackoffOptions,
-  type KvWatch,
   type RecordState,
   type Repo,
+  type Schema,
+  type SyncError,
+  type TenantRepo,
+  type WatchedState,
 } from '@fdb-live/core'
 import type { Logger } from 'pino'
 import { coalescedRead } from './coalesced-read.js'
 import type { GatewayMetrics } from './metrics.js'
 import { recordKeyString, type RecordKey } from './record-key.js'
 import { ValueEvent } from './value-event.js'
-import { settleOf, type Entry, type Settle, type WatchListener } from './watch-entry.js'
+import type { FailListener, Settle, WatchEntry } from './watch-entry.js'
+import { WatchLoop } from './watch-loop.js'
 
-export type { WatchListener } from './watch-entry.js'
+/** Receives what a shared watch observes. */
+export interface WatchListener extends FailListener {
+  /** A state newer than the entry's previous one. */
+  change(event: ValueEvent): void
+}
+
+/** One shared watch: one (tenant, schema, id). */
+interface Entry extends WatchEntry<ValueEvent, WatchListener> {
+  readonly key: RecordKey
+  readonly tenant: TenantRepo
+  readonly schema: Schema<unknown>
+  /** The newest state observed; set once the first arm succeeded. */
+  last: ValueEvent | undefined
+}
 
 /**
  * How often in a row a re-armed watch may meet `too_many_watches` before its subscribers
@@ -76,125 +91,55 @@ export interface WatchHubOptions {
 
 /** The registry of shared store watches; see the state diagram at the top of this file. */
 export class WatchHub {
-  readonly #entries = new Map<string, Entry>()
+  readonly #loop: WatchLoop<ValueEvent, WatchListener, Entry, WatchedState<unknown>>
   readonly #joinReads = new WeakMap<Entry, () => Promise<RecordState<unknown>>>()
   readonly #options: Required<WatchHubOptions>
-  #closed = false
 
   constructor(options: WatchHubOptions) {
     this.#options = { backoff: STORE_BACKOFF, ...options }
+    this.#loop = new WatchLoop({
+      metrics: this.#options.metrics,
+      backoff: this.#options.backoff,
+      rearmBudgetRetries: REARM_BUDGET_RETRIES,
+      readAndWatch: (entry) => entry.tenant.readAndWatch(entry.schema, entry.key.id),
+      deliver: (entry, { state }, settle, firedAt) => this.#deliver(entry, state, settle, firedAt),
+      countError: (entry, error) => this.#countError(entry, error),
+    })
   }
 
   /** Store watches currently held. */
   get size(): number {
-    return this.#entries.size
+    return this.#loop.size
   }
 
   /** Adds `listener` to the record's shared watch, arming it if it is the first. */
   subscribe(key: RecordKey, listener: WatchListener): HubSubscription {
-    if (this.#closed) {
-      const initial = Promise.reject(new SyncError('store_closed', 'The gateway is shutting down.'))
-      return { initial, release: () => {} }
-    }
-    const keyString = recordKeyString(key)
-    const existing = this.#entries.get(keyString)
-    const entry = existing ?? this.#create(key, keyString)
-    entry.listeners.add(listener)
-    const released = new AbortController()
-    const initial =
-      existing === undefined ? entry.ready : entry.ready.then(() => this.#joinRead(entry, released))
-    return {
-      initial,
-      release: () => {
-        released.abort()
-        if (entry.listeners.delete(listener) && entry.listeners.size === 0) this.#close(entry)
-      },
-    }
+    return this.#loop.subscribe(
+      recordKeyString(key),
+      listener,
+      (base) => ({
+        ...base,
+        key,
+        tenant: this.#options.repo.tenant(key.tenant),
+        schema: defineSchema(key.schema),
+        last: undefined,
+      }),
+      (entry, released) => this.#joinRead(entry, released),
+    )
   }
 
   /** Cancels every watch. Later subscriptions fail with `store_closed`. */
   close(): void {
-    this.#closed = true
-    for (const entry of [...this.#entries.values()]) this.#close(entry)
+    this.#loop.close()
   }
 
-  #create(key: RecordKey, keyString: string): Entry {
-    let settle!: Settle
-    // (Promise.withResolvers needs Node 22; engines allow Node 20.)
-    const ready = new Promise<ValueEvent>((resolve, reject) => (settle = { resolve, reject }))
-    // Every subscriber awaits `ready`; this only keeps an unobserved rejection quiet.
-    ready.catch(() => {})
-    const entry: Entry = {
-      key,
-      keyString,
-      tenant: this.#options.repo.tenant(key.tenant),
-      schema: defineSchema(key.schema),
-      listeners: new Set(),
-      ready,
-      phase: { name: 'closed' }, // until #arm below, which needs the entry
-      last: undefined,
-      failures: 0,
-      budgetRetries: 0,
-    }
-    this.#entries.set(keyString, entry)
-    this.#options.metrics.activeWatches.inc()
-    this.#arm(entry, settle, undefined)
-    return entry
-  }
-
-  /** → arming: read and register the watch in one transaction. */
-  #arm(entry: Entry, settle: Settle | undefined, firedAt: number | undefined): void {
-    const phase = { name: 'arming', settle } as const
-    entry.phase = phase
-    entry.tenant.readAndWatch(entry.schema, entry.key.id).then(
-      ({ state, watch }) => {
-        if (entry.phase === phase) this.#armed(entry, settle, state, watch, firedAt)
-        else watch.cancel()
-      },
-      (error: unknown) => {
-        if (entry.phase === phase) this.#fail(entry, toSyncError(error))
-      },
-    )
-  }
-
-  /** arming → armed: emit the state if newer, hand out the first state, wait for the fire. */
-  #armed(
+  /** armed, after a read: emit the state if newer, hand out the first state. */
+  #deliver(
     entry: Entry,
-    settle: Settle | undefined,
     state: RecordState<unknown>,
-    watch: KvWatch,
+    settle: Settle<ValueEvent> | undefined,
     firedAt: number | undefined,
   ): void {
-    const phase = { name: 'armed', watch } as const
-    entry.phase = phase
-    entry.failures = 0
-    watch.changed.then(
-      (changed) => {
-        if (entry.phase !== phase) return
-        // `false` without our cancel: the watch's transaction never committed. Look again,
-        // but not in a tight loop.
-        if (changed) {
-          entry.budgetRetries = 0
-          this.#arm(entry, undefined, performance.now())
-        } else this.#backoff(entry)
-      },
-      (error: unknown) => {
-        if (entry.phase !== phase) return
-        const syncError = toSyncError(error)
-        const rearmed = settle === undefined
-        if (
-          rearmed &&
-          syncError.code === 'too_many_watches' &&
-          entry.budgetRetries < REARM_BUDGET_RETRIES
-        ) {
-          entry.budgetRetries += 1
-          this.#countError(entry, syncError)
-          this.#backoff(entry)
-        } else {
-          this.#fail(entry, syncError)
-        }
-      },
-    )
     this.#observe(entry, state, firedAt)
     if (settle !== undefined && entry.last !== undefined) settle.resolve(entry.last)
   }
@@ -212,46 +157,8 @@ export class WatchHub {
     for (const listener of entry.listeners) listener.change(event)
   }
 
-  /** arming | armed → backoff (retryable) or closed (anything else). */
-  #fail(entry: Entry, error: SyncError): void {
-    this.#countError(entry, error)
-    if (error.retryable) this.#backoff(entry)
-    else this.#close(entry, error)
-  }
-
-  /** → backoff: arm again when the timer fires. */
-  #backoff(entry: Entry): void {
-    const settle = settleOf(entry.phase)
-    const delay = backoffDelayMs(entry.failures, this.#options.backoff)
-    entry.failures += 1
-    const timer = setTimeout(() => this.#arm(entry, settle, undefined), delay)
-    entry.phase = { name: 'backoff', timer, settle }
-  }
-
-  /** → closed: release the watch or timer; with `error`, tell every subscriber. */
-  #close(entry: Entry, error?: SyncError): void {
-    const { phase } = entry
-    if (phase.name === 'closed') return
-    entry.phase = { name: 'closed' }
-    if (phase.name === 'armed') phase.watch.cancel()
-    if (phase.name === 'backoff') clearTimeout(phase.timer)
-    if (this.#entries.get(entry.keyString) === entry) this.#entries.delete(entry.keyString)
-    this.#options.metrics.activeWatches.dec()
-    const listeners = [...entry.listeners]
-    entry.listeners.clear()
-    const settle = settleOf(phase)
-    if (settle !== undefined) {
-      // Before the first state: every subscriber learns of it through `initial`.
-      settle.reject(
-        error ?? new SyncError('watch_cancelled', 'The subscription was released while starting.'),
-      )
-    } else if (error !== undefined) {
-      for (const listener of listeners) listener.fail(error)
-    }
-  }
-
   /** The starting state of a subscriber that joins a watched record. */
-  async #joinRead(entry: Entry, released: AbortController): Promise<ValueEvent> {
+  async #joinRead(entry: Entry, released: AbortSignal): Promise<ValueEvent> {
     let read = this.#joinReads.get(entry)
     if (read === undefined) {
       // Subscribers joining in the same tick (a burst of streams opening) share one read.
@@ -259,7 +166,7 @@ export class WatchHub {
       this.#joinReads.set(entry, read)
     }
     const state = await retrying(read, {
-      signal: released.signal,
+      signal: released,
       backoff: this.#options.backoff,
       onRetry: (error) => this.#countError(entry, error),
     })
