@@ -1,9 +1,9 @@
-import { memo, useState } from 'react'
-import type { FormEvent } from 'react'
+import { memo } from 'react'
 import { useMutation } from '@tanstack/react-query'
 import { useSyncList, type SyncListMember } from '@fdb-live/react-sync'
 import { Quote, type QuoteDoc } from './quote-schema.js'
 import { deleteQuote, postLike, postNewQuote } from './api.js'
+import { QuoteForm } from './quote-form.js'
 
 /**
  * "All quotes": every quote of the tenant, live (`useSyncList(Quote)`, the whole schema), in
@@ -77,50 +77,13 @@ const QuoteRow = memo(function QuoteRow({ member }: { member: SyncListMember<Quo
 
 /** Adds a quote (the API server picks its id). */
 function AddQuoteForm() {
-  const [author, setAuthor] = useState('')
-  const [content, setContent] = useState('')
-  const add = useMutation({
-    mutationFn: () => postNewQuote({ author, content }),
-    onSuccess: () => {
-      setAuthor('')
-      setContent('')
-    },
-  })
-
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    add.mutate()
-  }
-
   return (
-    <form className="add-quote" data-testid="add-quote" onSubmit={submit}>
-      <label>
-        Quote
-        <textarea
-          name="content"
-          data-testid="add-content"
-          value={content}
-          onChange={(event) => setContent(event.target.value)}
-          rows={2}
-        />
-      </label>
-      <label>
-        Author
-        <input
-          name="author"
-          data-testid="add-author"
-          value={author}
-          onChange={(event) => setAuthor(event.target.value)}
-        />
-      </label>
-      <button type="submit" data-testid="add-submit" disabled={add.isPending}>
-        Add
-      </button>
-      {add.isError && (
-        <p role="alert" className="error" data-testid="add-error">
-          {add.error.message}
-        </p>
-      )}
-    </form>
+    <QuoteForm
+      className="add-quote"
+      testIdPrefix="add"
+      submitLabel="Add"
+      rows={2}
+      save={postNewQuote}
+    />
   )
 }
