@@ -7,6 +7,7 @@
  */
 import http from 'node:http'
 import { roundOf } from './fanout-payload.js'
+import { onSseFrames, wallClockMs as now } from './sse-frames.js'
 
 export type ClientsRequest =
   | {
@@ -27,8 +28,6 @@ export type ClientsReply =
   | { op: 'opened'; streams: number; failed: number; ms: number }
   | { op: 'arrived'; n: number; reached: number; lost: number; arrivals: number[] }
   | { op: 'count'; events: number }
-
-const now = (): number => performance.timeOrigin + performance.now()
 
 interface Stream {
   round: number
@@ -87,7 +86,6 @@ function open(
     ready = true
     onReady(ok)
   }
-  let buffer = ''
   stream.req = http.get(message.url, {
     agent: false,
     localAddress: message.localAddress,
@@ -100,19 +98,11 @@ function open(
       return
     }
     if (message.readyOn === 'headers') settle(true)
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => {
-      const at = now()
-      buffer += chunk
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        if (frame.startsWith('event: synced')) settle(true)
-        else {
-          const n = roundOf(frame)
-          if (n !== undefined) onRound(stream, n, at)
-        }
+    onSseFrames(res, (frame, at) => {
+      if (frame.startsWith('event: synced')) settle(true)
+      else {
+        const n = roundOf(frame)
+        if (n !== undefined) onRound(stream, n, at)
       }
     })
     res.on('close', () => {

@@ -13,6 +13,7 @@
  */
 import http from 'node:http'
 import type { ManyValue } from './many-records-writer.js'
+import { onSseFrames, wallClockMs as now } from './sse-frames.js'
 
 export type ManyClientsRequest =
   | {
@@ -45,7 +46,6 @@ export type ManyClientsReply =
     }
   | { op: 'reset' }
 
-const now = (): number => performance.timeOrigin + performance.now()
 /** One subscription: a record followed on some connection. */
 interface Sub {
   record: number
@@ -126,28 +126,19 @@ function openOne(
   requests.push(req)
   req.on('response', (res) => {
     if (res.statusCode !== 200) return settle(false)
-    let buffer = ''
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => {
-      const at = now()
-      buffer += chunk
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        if (frame.includes('event: synced')) {
-          synced = true
-          settle(true)
-        } else if (frame.includes('event: value')) {
-          const data = /^data: (.*)$/m.exec(frame)?.[1]
-          if (data === undefined) continue
-          const event = JSON.parse(data) as { id: string; value: ManyValue | null }
-          const sub = byId.get(event.id)
-          if (sub === undefined || !synced) continue
-          events += 1
-          if (message.mode === 'streams') seen(sub, event.value, at)
-          else refetch(message.base, sub)
-        }
+    onSseFrames(res, (frame, at) => {
+      if (frame.includes('event: synced')) {
+        synced = true
+        settle(true)
+      } else if (frame.includes('event: value')) {
+        const data = /^data: (.*)$/m.exec(frame)?.[1]
+        if (data === undefined) return
+        const event = JSON.parse(data) as { id: string; value: ManyValue | null }
+        const sub = byId.get(event.id)
+        if (sub === undefined || !synced) return
+        events += 1
+        if (message.mode === 'streams') seen(sub, event.value, at)
+        else refetch(message.base, sub)
       }
     })
     res.on('close', () => {
