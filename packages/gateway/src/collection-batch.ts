@@ -4,11 +4,13 @@ import { formatEvent } from './sse-format.js'
 
 /**
  * One read of a collection (a `changesSince` answer), shared by every stream subscribed
- * to it. Its SSE frames are built on first use and reused, so a change is serialised
- * once, not once per subscriber.
+ * to it. Its SSE frames are encoded on first use and the same bytes go to every
+ * subscriber, so a change is serialised once, not once per subscriber.
  */
 export class CollectionBatch {
-  #changeFrames: string[] | undefined
+  #resetFrame: Buffer | undefined
+  #changeFrames: Buffer[] | undefined
+  #syncedFrame: Buffer | undefined
 
   constructor(
     readonly schema: string,
@@ -21,37 +23,27 @@ export class CollectionBatch {
   }
 
   /** The `collection-reset` frame (sent before the members when `read.reset`). */
-  get resetFrame(): string {
-    return formatEvent(
-      'collection-reset',
-      JSON.stringify({ schema: this.schema, where: whereOnWire(this.where) }),
-    )
+  get resetFrame(): Buffer {
+    this.#resetFrame ??= this.#frame('collection-reset', {})
+    return this.#resetFrame
   }
 
-  /** One `collection-change` frame per change, in version order. */
-  get changeFrames(): readonly string[] {
-    this.#changeFrames ??= this.read.changes.map((change) => this.changeFrame(change))
+  /** One `collection-change` frame per change of `read.changes`, in the same order. */
+  get changeFrames(): readonly Buffer[] {
+    this.#changeFrames ??= this.read.changes.map(({ id, version, value }) =>
+      this.#frame('collection-change', { id, version, value }),
+    )
     return this.#changeFrames
   }
 
-  changeFrame(change: { id: string; version: string; value: unknown }): string {
-    return formatEvent(
-      'collection-change',
-      JSON.stringify({
-        schema: this.schema,
-        where: whereOnWire(this.where),
-        id: change.id,
-        version: change.version,
-        value: change.value,
-      }),
-    )
+  /** The `collection-synced` frame that closes this batch. */
+  get syncedFrame(): Buffer {
+    this.#syncedFrame ??= this.#frame('collection-synced', { version: this.version })
+    return this.#syncedFrame
   }
 
-  /** The `collection-synced` frame that closes this batch. */
-  syncedFrame(version: string = this.version): string {
-    return formatEvent(
-      'collection-synced',
-      JSON.stringify({ schema: this.schema, where: whereOnWire(this.where), version }),
-    )
+  #frame(event: string, fields: object): Buffer {
+    const data = { schema: this.schema, where: whereOnWire(this.where), ...fields }
+    return Buffer.from(formatEvent(event, JSON.stringify(data)))
   }
 }

@@ -44,7 +44,7 @@ export function runCollectionSubscription(options: CollectionSubscriptionOptions
   let released = false
   let sequence = 0
   const early: CollectionBatch[] = []
-  const send = (event: string, frame: string): void =>
+  const send = (event: string, frame: Buffer): void =>
     stream.sendControl(`coll:${key}:${sequence++}`, event, frame)
 
   const deliver = (batch: CollectionBatch): void => {
@@ -54,11 +54,12 @@ export function runCollectionSubscription(options: CollectionSubscriptionOptions
       for (const frame of batch.changeFrames) send('collection-change', frame)
     } else {
       const after = last
-      for (const change of batch.read.changes) {
-        if (change.version > after) send('collection-change', batch.changeFrame(change))
-      }
+      const frames = batch.changeFrames
+      batch.read.changes.forEach((change, i) => {
+        if (change.version > after) send('collection-change', frames[i]!)
+      })
     }
-    send('collection-synced', batch.syncedFrame())
+    send('collection-synced', batch.syncedFrame)
     last = batch.version
   }
 

@@ -27,7 +27,7 @@ export interface SseStreamOwner {
   onClose(): void
 }
 
-type QueuedFrame = ValueEvent | { event: string; frame: string }
+type QueuedFrame = ValueEvent | { event: string; frame: string | Buffer }
 
 /** Write in chunks of about this many bytes: few syscalls, bounded buffers. */
 const CHUNK_BYTES = 64 * 1024
@@ -137,8 +137,11 @@ export class SseStream implements ScheduledStream {
     this.#enqueue(recordKey, event)
   }
 
-  /** Queues a non-value event (`synced`, `error`); `key` dedupes repeats. */
-  sendControl(key: string, event: string, frame: string): void {
+  /**
+   * Queues a non-value event (`synced`, `error`, a collection's events); `key` dedupes
+   * repeats. A `Buffer` frame is written as it is, so one encoding can serve every stream.
+   */
+  sendControl(key: string, event: string, frame: string | Buffer): void {
     this.#enqueue(CONTROL + key, { event, frame })
   }
 
@@ -245,7 +248,7 @@ export class SseStream implements ScheduledStream {
       return item.bytes
     }
     pass.count(item.event)
-    return Buffer.from(item.frame)
+    return typeof item.frame === 'string' ? Buffer.from(item.frame) : item.frame
   }
 
   #enqueue(key: string, item: QueuedFrame): void {
