@@ -120,11 +120,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const streams = new Set<SseStream>()
   const scheduler = new StreamScheduler(metrics, heartbeatIntervalMs)
   const stalledStreamTimeoutMs = options.stalledStreamTimeoutMs ?? 4 * heartbeatIntervalMs
-  // A quarter of the timeout, so a stall is caught within 125 % of it; at most every 5 s.
-  const stopDrainMonitor = startDrainMonitor(
-    streams,
-    Math.min(5_000, Math.max(10, stalledStreamTimeoutMs / 4)),
-  )
+  // A quarter of the timeout, so a stall is caught within 125 % of it (every 15 s by
+  // default): each check reads the host's whole connection table, ~70 ms of kernel time in
+  // the thread pool at 19,000 streams, so it runs no more often than that needs.
+  const stopDrainMonitor = startDrainMonitor(streams, Math.max(10, stalledStreamTimeoutMs / 4))
   let closing = false
 
   const app = express()

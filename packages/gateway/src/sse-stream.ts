@@ -146,8 +146,8 @@ export class SseStream implements ScheduledStream {
   }
 
   /**
-   * The kernel's side of the stall check, called every few seconds with each socket's
-   * unacknowledged bytes (`tx_queue` of /proc/net/tcp, by inode). Small events never fill
+   * The kernel's side of the stall check, called every few seconds with the unacknowledged
+   * bytes (`tx_queue` of /proc/net/tcp, by inode) of every socket that has any. Small events never fill
    * the socket: the kernel buffers take megabytes first. What shows a client that stopped
    * reading is that bytes wait in the kernel and the client acknowledges none of them
    * (acknowledged = bytes handed to the kernel − bytes still queued there). After
@@ -164,8 +164,9 @@ export class SseStream implements ScheduledStream {
       if (performance.now() > lookUpUntil) return
       this.#inode = socketInode(socket) ?? null
     }
-    const queued = this.#inode === null ? undefined : sendQueues.get(this.#inode)
-    if (queued === undefined) return
+    if (this.#inode === null) return
+    // Only sockets with bytes waiting are listed (tcp-queues.ts): absent is nothing queued.
+    const queued = sendQueues.get(this.#inode) ?? 0
     const acked = socket.bytesWritten - socket.writableLength - queued
     if (queued === 0 || acked !== this.#acked) {
       this.#acked = acked
