@@ -9,7 +9,7 @@ import type { CollectionHub } from './collection-hub.js'
 import { runCollectionSubscription } from './collection-session.js'
 import type { CollectionSubscription, StreamSubscription } from './subscriptions.js'
 import type { ValueEvent } from './value-event.js'
-import type { HubSubscription, WatchHub } from './watch-hub.js'
+import type { HubSubscription, WatchHub, WatchListener } from './watch-hub.js'
 
 /** Options for {@link runStreamSession}. */
 export interface StreamSessionOptions {
@@ -36,116 +36,160 @@ export interface StreamSessionHandle {
  * event while the others go on.
  */
 export function runStreamSession(options: StreamSessionOptions): StreamSessionHandle {
-  const { hub, stream, tenant, subscriptions, metrics } = options
-  const handles: HubSubscription[] = []
-  let released = false
-  let active = 0
-  const collections = options.collections ?? []
-  let starting = subscriptions.length + collections.length
-  const collectionHandles: Array<{ release(): void }> = []
+  const session = new StreamSession(options)
+  session.start()
+  return session
+}
 
-  const started = (): void => {
-    starting -= 1
-    if (starting === 0) stream.sendControl('synced', 'synced', formatEvent('synced', '{}'))
+/**
+ * The session of one stream. It and its {@link RecordSubscription}s are objects with
+ * methods, not closures: an open stream keeps them for as long as it lives, and a closure
+ * per callback (with its captured scope) cost about 1 KB per subscription, which thousands
+ * of idle streams multiply.
+ */
+class StreamSession implements StreamSessionHandle {
+  released = false
+  /** Subscriptions that hold a hub subscription and count in the metric. */
+  active = 0
+  /** Subscriptions whose initial state is not out yet; `synced` follows the last. */
+  #starting: number
+  readonly #records: RecordSubscription[] = []
+  readonly #collections: Array<{ release(): void }> = []
+
+  constructor(readonly options: StreamSessionOptions) {
+    this.#starting = options.subscriptions.length + (options.collections?.length ?? 0)
   }
 
-  for (const { schema, id, since } of subscriptions) {
-    const recordKey = recordKeyString({ tenant, schema, id })
-    // The newest version queued on this stream; nothing older or equal is ever sent after it.
-    let lastSent: string | undefined
-    let ready = false
-    let failed = false
-    // Changes seen while the initial read is in flight; the newest one wins.
-    let early: ValueEvent | undefined
-
-    const send = (event: ValueEvent): void => {
-      lastSent = event.version
-      stream.sendValue(recordKey, event)
+  start(): void {
+    const { options } = this
+    for (const subscription of options.subscriptions) {
+      const record = new RecordSubscription(this, subscription)
+      this.#records.push(record)
+      record.start()
     }
-    const fail = (error: SyncError): void => {
-      if (failed || released) return
-      failed = true
-      handle.release()
-      active -= 1
-      metrics.subscriptions.dec()
-      if (error.code === 'internal') {
-        options.logger.error(
-          { tenant, schema, id, err: error.cause ?? error, message: error.message },
-          'subscription failed',
-        )
-      }
-      const shown = publicError(error)
-      stream.sendControl(
-        `error:${recordKey}`,
-        'error',
-        formatEvent(
-          'error',
-          JSON.stringify({ schema, id, code: shown.code, message: shown.message }),
-        ),
+    for (const subscription of options.collections ?? []) {
+      if (options.collectionHub === undefined) throw new Error('collections need a collectionHub')
+      this.#collections.push(
+        runCollectionSubscription({
+          hub: options.collectionHub,
+          stream: options.stream,
+          tenant: options.tenant,
+          subscription,
+          metrics: options.metrics,
+          logger: options.logger,
+          started: () => this.started(),
+        }),
       )
     }
+    if (this.#starting === 0) {
+      this.#starting = 1
+      this.started()
+    }
+  }
 
-    const handle = hub.subscribe(
-      { tenant, schema, id },
-      {
-        change(event) {
-          if (failed || released) return
-          if (!ready) {
-            if (early === undefined || event.version > early.version) early = event
-          } else if (lastSent === undefined || event.version > lastSent) {
-            send(event)
-          }
-        },
-        fail,
-      },
-    )
-    handles.push(handle)
-    active += 1
+  /** One more subscription's initial state is out (or it failed). */
+  started(): void {
+    this.#starting -= 1
+    if (this.#starting === 0) {
+      this.options.stream.sendControl('synced', 'synced', formatEvent('synced', '{}'))
+    }
+  }
+
+  release(): void {
+    if (this.released) return
+    this.released = true
+    for (const record of this.#records) record.handle?.release()
+    for (const handle of this.#collections) handle.release()
+    this.options.metrics.subscriptions.dec(this.active)
+    this.active = 0
+  }
+}
+
+/** One record subscription of a stream: the hub's listener, and what it has sent. */
+class RecordSubscription implements WatchListener {
+  readonly #session: StreamSession
+  readonly #subscription: StreamSubscription
+  readonly #recordKey: string
+  handle: HubSubscription | undefined
+  /** The newest version queued on this stream; nothing older or equal is ever sent after it. */
+  #lastSent: string | undefined
+  #ready = false
+  #failed = false
+  /** Changes seen while the initial read is in flight; the newest one wins. */
+  #early: ValueEvent | undefined
+
+  constructor(session: StreamSession, subscription: StreamSubscription) {
+    this.#session = session
+    this.#subscription = subscription
+    const { schema, id } = subscription
+    this.#recordKey = recordKeyString({ tenant: session.options.tenant, schema, id })
+  }
+
+  start(): void {
+    const session = this.#session
+    const { hub, tenant, metrics, logger } = session.options
+    const { schema, id } = this.#subscription
+    const handle = (this.handle = hub.subscribe({ tenant, schema, id }, this))
+    session.active += 1
     metrics.subscriptions.inc()
-
     handle.initial
       .then(
-        (initial) => {
-          if (failed || released) return
-          ready = true
-          const first = early !== undefined && early.version > initial.version ? early : initial
-          early = undefined
-          // Resume: a client that already has this exact version gets nothing for it.
-          if (since !== undefined && first.version === since) lastSent = since
-          else send(first)
-        },
-        (error: unknown) => fail(toSyncError(error)),
+        (initial) => this.#initial(initial),
+        (error: unknown) => this.fail(toSyncError(error)),
       )
-      .finally(started)
-      .catch((error: unknown) => options.logger.error({ err: error }, 'stream session bug'))
-  }
-  for (const subscription of collections) {
-    if (options.collectionHub === undefined) throw new Error('collections need a collectionHub')
-    collectionHandles.push(
-      runCollectionSubscription({
-        hub: options.collectionHub,
-        stream,
-        tenant,
-        subscription,
-        metrics,
-        logger: options.logger,
-        started,
-      }),
-    )
-  }
-  if (subscriptions.length + collections.length === 0) {
-    starting = 1
-    started()
+      .finally(() => session.started())
+      .catch((error: unknown) => logger.error({ err: error }, 'stream session bug'))
   }
 
-  return {
-    release() {
-      if (released) return
-      released = true
-      for (const handle of handles) handle.release()
-      for (const handle of collectionHandles) handle.release()
-      metrics.subscriptions.dec(active)
-      active = 0
-    },
+  change(event: ValueEvent): void {
+    if (this.#failed || this.#session.released) return
+    if (!this.#ready) {
+      if (this.#early === undefined || event.version > this.#early.version) this.#early = event
+    } else if (this.#lastSent === undefined || event.version > this.#lastSent) {
+      this.#send(event)
+    }
+  }
+
+  fail(error: SyncError): void {
+    const session = this.#session
+    if (this.#failed || session.released) return
+    this.#failed = true
+    this.handle?.release()
+    session.active -= 1
+    const { metrics, logger, stream, tenant } = session.options
+    metrics.subscriptions.dec()
+    const { schema, id } = this.#subscription
+    if (error.code === 'internal') {
+      logger.error(
+        { tenant, schema, id, err: error.cause ?? error, message: error.message },
+        'subscription failed',
+      )
+    }
+    const shown = publicError(error)
+    stream.sendControl(
+      `error:${this.#recordKey}`,
+      'error',
+      formatEvent(
+        'error',
+        JSON.stringify({ schema, id, code: shown.code, message: shown.message }),
+      ),
+    )
+  }
+
+  #initial(initial: ValueEvent): void {
+    if (this.#failed || this.#session.released) return
+    this.#ready = true
+    const early = this.#early
+    const first = early !== undefined && early.version > initial.version ? early : initial
+    this.#early = undefined
+    // Resume: a client that already has this exact version gets nothing for it.
+    const { since } = this.#subscription
+    if (since !== undefined && first.version === since) this.#lastSent = since
+    else this.#send(first)
+  }
+
+  #send(event: ValueEvent): void {
+    this.#lastSent = event.version
+    this.#session.options.stream.sendValue(this.#recordKey, event)
   }
 }

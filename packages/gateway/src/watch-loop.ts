@@ -88,13 +88,22 @@ export class WatchLoop<
     const existing = this.#entries.get(keyString)
     const entry = existing ?? this.#create(keyString, create)
     entry.listeners.add(listener)
-    const released = new AbortController()
+    let released = false
+    // Only while a joiner's own read runs (it may retry): an idle subscription holds none.
+    let joining: AbortController | undefined
     const initial =
-      existing === undefined ? entry.ready : entry.ready.then(() => join(entry, released.signal))
+      existing === undefined
+        ? entry.ready
+        : entry.ready.then(() => {
+            const abort = (joining = new AbortController())
+            if (released) abort.abort()
+            return join(entry, abort.signal).finally(() => (joining = undefined))
+          })
     return {
       initial,
       release: () => {
-        released.abort()
+        released = true
+        joining?.abort()
         if (entry.listeners.delete(listener) && entry.listeners.size === 0) this.#close(entry)
       },
     }
