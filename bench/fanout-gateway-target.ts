@@ -16,6 +16,7 @@ const cli = path.join(
   '..',
   'packages/gateway/src/cli.ts',
 )
+const distCli = path.join(path.dirname(cli), '..', 'dist', 'cli.js')
 
 export async function startGatewayTarget(
   options: TargetOptions & { dataDir: string },
@@ -24,12 +25,13 @@ export async function startGatewayTarget(
     options.cpuProfileDir === undefined
       ? []
       : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+  const fromBuild = process.env.FDB_LIVE_BENCH_DIST === '1'
   const command = [
     ...options.fileLimit.prefix,
     process.execPath,
     ...profile,
-    ...SOURCE,
-    cli,
+    ...(process.env.FDB_LIVE_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ...(fromBuild ? [distCli] : [...SOURCE, cli]),
     'gateway',
     '--port=0',
     `--data-dir=${options.dataDir}`,

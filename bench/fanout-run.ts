@@ -34,6 +34,14 @@ export interface FanoutRunOptions {
   burst: number
   /** Record the monotonic-clock windows of the connect and fan-out phases. */
   profile: boolean
+  /**
+   * Idle time after the rounds and the burst, before RSS is read once more (0: none), and
+   * half of it before the baseline. A garbage-collected server's RSS right after thousands
+   * of streams opened holds the garbage of opening them until its collector's idle-time
+   * pass (V8's memory reducer, 10–20 s after the process goes quiet); the settled RSS is
+   * what idle streams cost once it ran. Both servers wait the same times.
+   */
+  settleMs: number
   /** A fresh number for each client process's local address. */
   nextAddress: () => number
   /** Command prefix for the client processes (the raised file limit). */
@@ -57,9 +65,15 @@ export interface FanoutRun {
   delivery: { expected: number; delivered: number; missing: number }
   memory: {
     rssBeforeBytes: number
+    /** 1 s after the last stream opened. */
     rssIdleBytes: number
+    /** After the rounds, the burst and `settleMs` of idle time; null when the run did not wait. */
+    rssSettledBytes: number | null
     rssAfterRoundsBytes: number
+    /** From {@link rssIdleBytes}: right after opening (the peak of a reconnect storm). */
     rssGrowthPerStreamKiB: number | null
+    /** From {@link rssSettledBytes}: what an idle stream costs once the server is idle. */
+    rssSettledGrowthPerStreamKiB: number | null
   }
   burst: {
     writes: number
@@ -92,7 +106,10 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
   const cpu = (): number => target.servingPids().reduce((sum, pid) => sum + cpuMs(pid), 0)
   if (target.publishUrl === undefined)
     await options.writer.ask({ op: 'open-store', dataDir: options.dataDir })
-  await sleep(300)
+  const settle = options.settleMs > 0 && streams >= 100
+  // Before the baseline too: a fresh Node process gives back part of its start-up heap
+  // some seconds after it goes idle, and the growth must not count that.
+  await sleep(settle ? options.settleMs / 2 : 300)
   const rssBeforeBytes = rss()
 
   const count = Math.ceil(streams / STREAMS_PER_CLIENT)
@@ -206,6 +223,16 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
       ms: Math.round(ms),
     }
   }
+  let rssSettledBytes: number | null = null
+  if (settle) {
+    log(`${target.name}: ${streams} streams left idle for ${options.settleMs / 1000} s…`)
+    await sleep(options.settleMs)
+    rssSettledBytes = rss()
+    log(
+      `${target.name}: RSS +${Math.round((rssSettledBytes - rssBeforeBytes) / 1024)} KiB after ` +
+        `${options.settleMs / 1000} s idle`,
+    )
+  }
   const expected = streams * (options.rounds + (options.burst > 0 ? 1 : 0))
   const run: FanoutRun = {
     target: target.name,
@@ -226,6 +253,11 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
         streams < 100
           ? null
           : Math.round(((rssIdleBytes - rssBeforeBytes) / streams / 1024) * 10) / 10,
+      rssSettledBytes,
+      rssSettledGrowthPerStreamKiB:
+        rssSettledBytes === null
+          ? null
+          : Math.round(((rssSettledBytes - rssBeforeBytes) / streams / 1024) * 10) / 10,
     },
     burst,
     cpuMsPerKiloEvent: Math.round((cpuRounds / Math.max(1, deliveredInRounds)) * 1000 * 100) / 100,

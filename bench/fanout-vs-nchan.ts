@@ -17,6 +17,10 @@
  *                     against nginx `worker_processes N` (default 1)
  *   --deadline-s S    start no new run after S seconds; the runs left out are listed in
  *                     the results (`skipped`) and the log (default: none)
+ *   --settle-s S      with one worker: idle time after the rounds before RSS is read
+ *                     again (the settled RSS per stream), and half of it before the
+ *                     baseline; the same for both servers (default 30; 0 with --smoke
+ *                     or --profile)
  *   --no-nchan        the gateway only
  *   --profile         the gateway only, at 5,000 streams, under `node --cpu-prof`; writes
  *                     bench/results/profile/ for bench/flamegraph.ts
@@ -53,6 +57,7 @@ const smoke = flag('--smoke')
 const profile = flag('--profile')
 const workerCounts = (option('--workers') ?? '1').split(',').map(Number)
 const deadlineS = Number(option('--deadline-s') ?? Infinity)
+const settleS = Number(option('--settle-s') ?? (smoke || profile ? 0 : 30))
 const sizes = profile
   ? [5000]
   : (option('--sizes')?.split(',').map(Number) ?? (smoke ? [300] : [1000, 5000, 10_000, 19_000]))
@@ -123,6 +128,7 @@ async function main(): Promise<number> {
         rounds: roundsHere,
         burst: streams === 1 ? 0 : burst,
         profile,
+        settleMs: workers === 1 ? settleS * 1000 : 0,
         nextAddress: () => ++address,
         prefix: limit.prefix,
         log,
@@ -181,11 +187,15 @@ function ensureNchanIfInstalled(): { ok: true } | { ok: false; reason: string } 
 function printTable(runs: FanoutRun[]): void {
   const fmt = (x: number | null | undefined): string => (x == null ? '—' : String(x))
   // events/s: while one write fans out (streams / p50 of write → last receipt).
-  log('target   ×  streams  p50 ms   p99 ms   RSS/stream KiB  events/s  CPU ms/1k ev  delivered')
+  // RSS/stream: right after opening, then (with one worker) after the idle wait.
+  log(
+    'target   ×  streams  p50 ms   p99 ms   RSS/stream KiB (settled)  events/s  CPU ms/1k ev  delivered',
+  )
   for (const run of runs) {
     log(
       `${run.target.padEnd(8)} ${run.workers}  ${String(run.streams).padStart(7)}  ${fmt(run.latencyMs['p50']).padStart(7)}  ` +
-        `${fmt(run.latencyMs['p99']).padStart(7)}  ${fmt(run.memory.rssGrowthPerStreamKiB).padStart(14)}  ` +
+        `${fmt(run.latencyMs['p99']).padStart(7)}  ${fmt(run.memory.rssGrowthPerStreamKiB).padStart(14)} ` +
+        `${`(${fmt(run.memory.rssSettledGrowthPerStreamKiB)})`.padStart(10)}  ` +
         `${fmt(run.fanoutEventsPerSecond).padStart(8)}  ${fmt(run.cpuMsPerKiloEvent).padStart(12)}  ` +
         `${run.delivery.delivered}/${run.delivery.expected}`,
     )
