@@ -59,6 +59,9 @@ export async function startFdbDouble(options = {}) {
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', () => resolve())
+      // Unreferenced since it started: without this, a process with nothing else to do
+      // could end before the exit arrives, its await unsettled (Node's exit code 13).
+      child.ref()
       child.kill('SIGTERM')
     })
   return {
