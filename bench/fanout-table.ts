@@ -36,7 +36,7 @@ const delivered = (r?: FanoutRun): string =>
   r === undefined ? '—' : `${n(r.delivery.delivered)}/${n(r.delivery.expected)}`
 
 console.log(
-  '| workers | streams | gateway p50 | gateway p99 | nchan p50 | nchan p99 | p99 ratio | RSS/stream gateway | RSS/stream nchan | delivered gateway / nchan |',
+  '| workers | streams | gateway p50 | gateway p99 | nchan p50 | nchan p99 | p99 ratio | RSS/stream gateway: 1 s after opening (settled) | RSS/stream nchan: 1 s after opening (settled) | delivered gateway / nchan |',
 )
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const { workers, streams } of cells) {
@@ -44,7 +44,12 @@ for (const { workers, streams } of cells) {
   const g = gateway?.latencyMs['p99']
   const c = nchan?.latencyMs['p99']
   const kib = (r?: FanoutRun): string =>
-    r?.memory.rssGrowthPerStreamKiB == null ? '—' : `${r.memory.rssGrowthPerStreamKiB} KiB`
+    r?.memory.rssGrowthPerStreamKiB == null
+      ? '—'
+      : `${r.memory.rssGrowthPerStreamKiB} KiB` +
+        (r.memory.rssSettledGrowthPerStreamKiB == null
+          ? ''
+          : ` (${r.memory.rssSettledGrowthPerStreamKiB} KiB)`)
   console.log(
     `| ${workers} | ${n(streams)} | ${ms(gateway?.latencyMs['p50'])} | ${ms(g)} | ${ms(nchan?.latencyMs['p50'])} | ${ms(c)} | ` +
       `${g !== undefined && c !== undefined ? (g / c).toFixed(2) : '—'} | ${kib(gateway)} | ${kib(nchan)} | ` +
@@ -53,15 +58,21 @@ for (const { workers, streams } of cells) {
 }
 
 console.log(
-  '\n| workers | streams | server | open all streams | RSS idle (growth) | events/s fanning out one write | CPU ms per 1k events | burst: events delivered / written | load (1 min) after |',
+  '\n| workers | streams | server | open all streams | RSS 1 s after opening (growth) | RSS settled (growth) | events/s fanning out one write | CPU ms per 1k events | burst: events delivered / written | load (1 min) after |',
 )
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const r of results.runs.filter((run) => run.burst !== null)) {
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`
   const fmt = (x: number | undefined): string => (x === undefined ? '—' : n(x))
+  const settled = (run: FanoutRun): string => {
+    const bytes = run.memory.rssSettledBytes
+    if (bytes == null) return '—'
+    const growth = bytes - run.memory.rssBeforeBytes
+    return `${mib(bytes)} (${growth < 0 ? '−' : '+'}${mib(Math.abs(growth))})`
+  }
   console.log(
     `| ${r.workers} | ${n(r.streams)} | ${r.target} | ${(r.open.ms / 1000).toFixed(1)} s | ${mib(r.memory.rssIdleBytes)} ` +
-      `(+${mib(r.memory.rssIdleBytes - r.memory.rssBeforeBytes)}) | ${fmt(r.fanoutEventsPerSecond)} | ` +
+      `(+${mib(r.memory.rssIdleBytes - r.memory.rssBeforeBytes)}) | ${settled(r)} | ${fmt(r.fanoutEventsPerSecond)} | ` +
       `${fmt(r.cpuMsPerKiloEvent)} | ${n(r.burst!.eventsDelivered)} / ${n(r.burst!.eventsExpected)} | ${r.loadAverage[0]} |`,
   )
 }

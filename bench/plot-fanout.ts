@@ -15,7 +15,8 @@ export interface FanoutResults {
     workers?: number
     streams: number
     latencyMs: { p50: number; p99: number }
-    memory: { rssGrowthPerStreamKiB: number | null }
+    /** `rssSettledGrowthPerStreamKiB`: missing in results from before the settled reading. */
+    memory: { rssGrowthPerStreamKiB: number | null; rssSettledGrowthPerStreamKiB?: number | null }
     burst: { eventsPerSecond: number } | null
     /** Missing in results from before the scaling curve. */
     cpuMsPerKiloEvent?: number
@@ -71,7 +72,25 @@ export function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
       ms: run.latencyMs[p],
     })),
   )
-  const memory = runs.map((run) => ({ ...base(run), kib: run.memory.rssGrowthPerStreamKiB }))
+  // 1 s after the streams opened, and (one worker) settled: after 30 s idle.
+  const memory = runs.flatMap((run) => [
+    {
+      ...base(run),
+      series: `${run.target} ×${run.workers} opened`,
+      target: `${run.target} 1 s after opening`,
+      kib: run.memory.rssGrowthPerStreamKiB,
+    },
+    ...(run.memory.rssSettledGrowthPerStreamKiB == null
+      ? []
+      : [
+          {
+            ...base(run),
+            series: `${run.target} ×${run.workers} settled`,
+            target: `${run.target} settled`,
+            kib: run.memory.rssSettledGrowthPerStreamKiB,
+          },
+        ]),
+  ])
   const rate = runs.map((run) => ({ ...base(run), eps: run.burst?.eventsPerSecond ?? null }))
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -75,7 +75,11 @@ else {
     line(
       `${run.workers === 1 ? '1' : '2'} fan-out ×${run.workers}, ${run.streams} streams`,
       `p99 ${g} ms vs nchan ${c ?? '—'} ms: ratio ${c === undefined ? '—' : (g / c).toFixed(2)} (≤ 1.0); ` +
-        `RSS ${run.memory.rssGrowthPerStreamKiB} KiB/stream (≤ 12); ` +
+        `RSS ${run.memory.rssGrowthPerStreamKiB} KiB/stream 1 s after opening` +
+        (run.memory.rssSettledGrowthPerStreamKiB == null
+          ? ''
+          : `, ${run.memory.rssSettledGrowthPerStreamKiB} settled`) +
+        ` (≤ 12; nchan ${nchan?.memory.rssGrowthPerStreamKiB ?? '—'}); ` +
         `delivered ${run.delivery.delivered}/${run.delivery.expected}`,
     )
   }
