@@ -4,6 +4,7 @@
  * with `--workers N` when the run asks for more than one serving process.
  */
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -25,7 +26,13 @@ export async function startGatewayTarget(
     options.cpuProfileDir === undefined
       ? []
       : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+  // FDB_LIVE_BENCH_DIST=1: the built CLI, as a user's `fdb-live` bin runs it;
+  // FDB_LIVE_BENCH_NODE_FLAGS: Node flags for the gateway (e.g. --max-semi-space-size=2).
   const fromBuild = process.env.FDB_LIVE_BENCH_DIST === '1'
+  if (fromBuild && !fs.existsSync(distCli))
+    throw new Error(
+      `FDB_LIVE_BENCH_DIST=1 runs ${distCli}, which is missing: run \`pnpm build\` first`,
+    )
   const command = [
     ...options.fileLimit.prefix,
     process.execPath,

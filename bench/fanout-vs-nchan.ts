@@ -25,6 +25,10 @@
  *   --profile         the gateway only, at 5,000 streams, under `node --cpu-prof`; writes
  *                     bench/results/profile/ for bench/flamegraph.ts
  *
+ * Environment: FDB_LIVE_BENCH_DIST=1 runs the gateway from its build (packages/gateway/dist,
+ * after `pnpm build`) instead of from source; FDB_LIVE_BENCH_NODE_FLAGS passes Node flags to
+ * it (docs/deploy.md measures `--max-semi-space-size=2` this way).
+ *
  * The gateway's runs also form the scaling curve (issue 12, target 6): events/s while one write fans out,
  * CPU per 1,000 events and RSS per stream as streams grow, for each worker count; `knee`
  * in the results names the first size where the cost per stream stops being flat.

@@ -147,12 +147,12 @@ export class SseStream implements ScheduledStream {
 
   /**
    * The kernel's side of the stall check, called every few seconds with the unacknowledged
-   * bytes (`tx_queue` of /proc/net/tcp, by inode) of every socket that has any. Small events never fill
-   * the socket: the kernel buffers take megabytes first. What shows a client that stopped
-   * reading is that bytes wait in the kernel and the client acknowledges none of them
-   * (acknowledged = bytes handed to the kernel − bytes still queued there). After
-   * `stalledTimeoutMs` of that the stream is cut. A slow but reading client keeps
-   * acknowledging, so it is not cut. A stream whose socket inode is not known yet looks
+   * bytes (`tx_queue` of /proc/net/tcp, by inode) of every socket that has any. Small
+   * events never fill the socket: the kernel buffers take megabytes first. What shows a
+   * client that stopped reading is that bytes wait in the kernel and the client
+   * acknowledges none of them (acknowledged = bytes handed to the kernel − bytes still
+   * queued there). After `stalledTimeoutMs` of that the stream is cut. A slow but reading
+   * client keeps acknowledging, so it is not cut. A stream whose socket inode is not known yet looks
    * it up only before `lookUpUntil` (`performance.now()` time), else at a later check.
    */
   checkDrain(sendQueues: ReadonlyMap<number, number>, now: number, lookUpUntil = Infinity): void {
