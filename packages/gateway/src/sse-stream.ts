@@ -79,6 +79,8 @@ export class SseStream implements ScheduledStream {
   #stallTimer: NodeJS.Timeout | undefined
   #blocked = false
   #closed = false
+  /** The scheduler's mark (stream-scheduler.ts). */
+  inNextPass = false
   /** The HTTP status line and headers, until the first write carries them. */
   #head: string | undefined
   /**

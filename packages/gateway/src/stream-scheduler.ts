@@ -7,6 +7,12 @@ export interface ScheduledStream {
   flush(pass: WritePass): void
   /** Queues a heartbeat unless the stream is busy (called once per heartbeat interval). */
   tick(): void
+  /**
+   * Whether the stream is in the next write pass already. The scheduler's own mark, kept
+   * on the stream: a fan-out schedules thousands of streams in one tick, and a flag and an
+   * array cost less per stream than a `Set` of them.
+   */
+  inNextPass: boolean
 }
 
 /**
@@ -55,7 +61,7 @@ const SLOTS = 16
  */
 export class StreamScheduler {
   readonly #metrics: GatewayMetrics
-  #dirty = new Set<ScheduledStream>()
+  #dirty: ScheduledStream[] = []
   #flushScheduled = false
   readonly #slots: Set<ScheduledStream>[] = Array.from({ length: SLOTS }, () => new Set())
   readonly #slotOf = new Map<ScheduledStream, number>()
@@ -77,17 +83,18 @@ export class StreamScheduler {
     this.#slotOf.set(stream, slot)
   }
 
-  /** Takes a closed stream off the wheel and out of the next pass. */
+  /** Takes a closed stream off the wheel (a pass it is in finds it closed and skips it). */
   remove(stream: ScheduledStream): void {
     const slot = this.#slotOf.get(stream)
     if (slot !== undefined) this.#slots[slot]!.delete(stream)
     this.#slotOf.delete(stream)
-    this.#dirty.delete(stream)
   }
 
   /** Flushes `stream` in this tick's write pass. */
   flushSoon(stream: ScheduledStream): void {
-    this.#dirty.add(stream)
+    if (stream.inNextPass) return
+    stream.inNextPass = true
+    this.#dirty.push(stream)
     if (this.#flushScheduled) return
     this.#flushScheduled = true
     setImmediate(() => this.#runPass())
@@ -101,9 +108,13 @@ export class StreamScheduler {
   #runPass(): void {
     this.#flushScheduled = false
     const dirty = this.#dirty
-    this.#dirty = new Set()
+    this.#dirty = []
     const pass = new WritePass()
-    for (const stream of dirty) stream.flush(pass)
+    for (const stream of dirty) {
+      // Cleared first: what the flush queues anew (after a 'drain', say) goes to the next pass.
+      stream.inNextPass = false
+      stream.flush(pass)
+    }
     this.#record(pass)
   }
 
