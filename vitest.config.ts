@@ -59,6 +59,11 @@ export default defineConfig({
         },
       },
       {
+        // The benchmarks' own statistics (the benchmarks themselves are never timed tests).
+        extends: true,
+        test: { name: 'bench', root: 'bench', environment: 'node', include: ['*.test.ts'] },
+      },
+      {
         extends: true,
         test: {
           name: 'quote-web',

@@ -68,6 +68,7 @@ export async function startGatewayTarget(
     streamUrl: `${url}/v1/tenants/bench/stream?sub=items/hot`,
     readyOn: 'synced',
     publishUrl: undefined,
+    metricsUrl: `${url}/metrics`,
     // With --workers N: the primary (which accepts and hands out connections) and its workers.
     servingPids: () => [child.pid!, ...(options.workers > 1 ? childPids(child.pid!) : [])],
     async stop() {

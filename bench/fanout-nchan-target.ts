@@ -132,6 +132,7 @@ export async function startNchanTarget(options: TargetOptions): Promise<FanoutTa
     streamUrl: `${base}/sub`,
     readyOn: 'headers',
     publishUrl: `${base}/pub`,
+    metricsUrl: undefined,
     servingPids: () => childPids(master.pid!),
     async stop() {
       master.kill('SIGTERM')

@@ -35,11 +35,13 @@ export interface FanoutRunOptions {
   /** Record the monotonic-clock windows of the connect and fan-out phases. */
   profile: boolean
   /**
-   * Idle time after the rounds and the burst, before RSS is read once more (0: none), and
-   * half of it before the baseline. A garbage-collected server's RSS right after thousands
-   * of streams opened holds the garbage of opening them until its collector's idle-time
-   * pass (V8's memory reducer, 10–20 s after the process goes quiet); the settled RSS is
-   * what idle streams cost once it ran. Both servers wait the same times.
+   * Idle time before the baseline RSS is read, and again after the rounds and the burst
+   * before RSS is read once more (0: none). A garbage-collected server's RSS right after
+   * thousands of streams opened holds the garbage of opening them until its collector's
+   * idle-time pass (V8's memory reducer, 10–20 s after the process goes quiet, and only
+   * after a full collection armed it); the settled RSS is what idle streams cost once it
+   * ran. The baseline waits as long, so that it too is read after a fresh process gave
+   * back its start-up heap. Both servers wait the same times.
    */
   settleMs: number
   /** A fresh number for each client process's local address. */
@@ -70,6 +72,11 @@ export interface FanoutRun {
     /** After the rounds, the burst and `settleMs` of idle time; null when the run did not wait. */
     rssSettledBytes: number | null
     rssAfterRoundsBytes: number
+    /**
+     * The gateway's V8 heap at the baseline, 1 s after opening and settled, from its own
+     * `/metrics` (one worker only): what the RSS growth is made of.
+     */
+    gatewayHeap?: Record<'before' | 'idle' | 'settled', HeapSpaces | null>
     /** From {@link rssIdleBytes}: right after opening (the peak of a reconnect storm). */
     rssGrowthPerStreamKiB: number | null
     /** From {@link rssSettledBytes}: what an idle stream costs once the server is idle. */
@@ -97,9 +104,44 @@ export interface FanoutRun {
   windowsUs?: { connect: [number, number]; fanout: [number, number] }
 }
 
+/** Sizes of V8's heap spaces, MiB, as the gateway's Prometheus gauges report them. */
+export interface HeapSpaces {
+  /** The young generation: both semi-spaces, which V8 grows under allocation up to 32 MiB. */
+  newSpaceMiB: number
+  oldSpaceMiB: number
+  /** Bytes held by objects in every space, live or not yet collected. */
+  usedMiB: number
+}
+
 type Clients = IpcChild<ClientsRequest, ClientsReply>
 
-export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
+/** Reads the gateway's heap gauges; null when the endpoint does not answer. */
+async function readHeap(metricsUrl: string | undefined): Promise<HeapSpaces | null> {
+  if (metricsUrl === undefined) return null
+  try {
+    const text = await (await fetch(metricsUrl)).text()
+    const gauge = (pattern: RegExp): number => {
+      const value = Number(pattern.exec(text)?.[1])
+      return Math.round((value / 2 ** 20) * 10) / 10
+    }
+    return {
+      newSpaceMiB: gauge(/^\w*nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m),
+      oldSpaceMiB: gauge(/^\w*nodejs_heap_space_size_total_bytes\{space="old"\} (\d+)/m),
+      usedMiB: gauge(/^\w*nodejs_heap_size_used_bytes (\d+)/m),
+    }
+  } catch {
+    return null
+  }
+}
+
+/** One run's result, and the latency samples of each timed round for the round bootstrap. */
+export interface FanoutOutcome {
+  run: FanoutRun
+  /** Write start → receipt, ms, per stream, one array per timed round. */
+  rounds: number[][]
+}
+
+export async function runFanout(options: FanoutRunOptions): Promise<FanoutOutcome> {
   const { streams, log } = options
   const target = await options.start()
   const rss = (): number => target.servingPids().reduce((sum, pid) => sum + rssBytes(pid), 0)
@@ -109,8 +151,11 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
   const settle = options.settleMs > 0 && streams >= 100
   // Before the baseline too: a fresh Node process gives back part of its start-up heap
   // some seconds after it goes idle, and the growth must not count that.
-  await sleep(settle ? options.settleMs / 2 : 300)
+  await sleep(settle ? options.settleMs : 300)
   const rssBeforeBytes = rss()
+  const heapOf = (): Promise<HeapSpaces | null> =>
+    options.workers === 1 ? readHeap(target.metricsUrl) : Promise.resolve(null)
+  const heapBefore = await heapOf()
 
   const count = Math.ceil(streams / STREAMS_PER_CLIENT)
   const clients: Clients[] = []
@@ -140,6 +185,7 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
   }
   await sleep(1000) // let the server settle before its idle memory is read
   const rssIdleBytes = rss()
+  const heapIdle = await heapOf()
   log(
     `${target.name}: ${streams} streams open in ${open.ms} ms (${open.failed} failed), ` +
       `RSS +${Math.round((rssIdleBytes - rssBeforeBytes) / 1024)} KiB`,
@@ -179,7 +225,7 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
   await awaitRound((await write(++round, 'write'), round))
   const fanoutStart = monotonicUs()
   const cpuBefore = cpu()
-  const latencies: number[] = []
+  const perRound: number[][] = []
   const allReached: number[] = []
   const writeTimes: number[] = []
   let delivered = 0
@@ -190,7 +236,7 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
     delivered += reached
     writeTimes.push(w.doneAt - w.startedAt)
     const times = arrivals.filter(Number.isFinite).map((t) => t - w.startedAt)
-    latencies.push(...times)
+    perRound.push(times)
     allReached.push(Math.max(...times))
     await sleep(streams === 1 ? 5 + Math.random() * 10 : 20 + Math.random() * 30)
   }
@@ -224,10 +270,12 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
     }
   }
   let rssSettledBytes: number | null = null
+  let heapSettled: HeapSpaces | null = null
   if (settle) {
     log(`${target.name}: ${streams} streams left idle for ${options.settleMs / 1000} s…`)
     await sleep(options.settleMs)
     rssSettledBytes = rss()
+    heapSettled = await heapOf()
     log(
       `${target.name}: RSS +${Math.round((rssSettledBytes - rssBeforeBytes) / 1024)} KiB after ` +
         `${options.settleMs / 1000} s idle`,
@@ -241,7 +289,7 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
     rounds: options.rounds,
     clientProcesses: count,
     open,
-    latencyMs: stats(latencies),
+    latencyMs: stats(perRound.flat()),
     allReachedMs: stats(allReached),
     writeMs: stats(writeTimes),
     delivery: { expected, delivered, missing: expected - delivered },
@@ -249,6 +297,9 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
       rssBeforeBytes,
       rssIdleBytes,
       rssAfterRoundsBytes,
+      ...(heapBefore === null
+        ? {}
+        : { gatewayHeap: { before: heapBefore, idle: heapIdle, settled: heapSettled } }),
       rssGrowthPerStreamKiB:
         streams < 100
           ? null
@@ -278,5 +329,5 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutRun> {
   )
   await Promise.all(clients.map((c) => c.stop({ op: 'close' })))
   await target.stop()
-  return run
+  return { run, rounds: perRound }
 }

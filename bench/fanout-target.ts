@@ -15,6 +15,11 @@ export interface FanoutTarget {
   readonly readyOn: 'synced' | 'headers'
   /** nchan's publish endpoint; undefined for the gateway, whose writes are store commits. */
   readonly publishUrl: string | undefined
+  /**
+   * The gateway's Prometheus endpoint, whose Node.js heap gauges say what its RSS growth
+   * is made of (V8's young generation against live objects); undefined for nchan.
+   */
+  readonly metricsUrl: string | undefined
   /** The processes that serve the streams, whose resident memory is added up. */
   servingPids(): number[]
   stop(): Promise<void>

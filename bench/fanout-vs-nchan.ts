@@ -12,7 +12,8 @@
  *   --smoke           a few hundred streams, a few rounds; nchan only if already installed;
  *                     checks delivery, never timings (CI runs this)
  *   --sizes 1000,5000 stream counts (default 1000,5000,10000,19000)
- *   --rounds N        timed writes per size (default 20)
+ *   --rounds N        timed writes per size (default 100: the p99 of a fan-out is set by
+ *                     its slowest rounds, so few rounds make a noisy p99)
  *   --workers 1,2     serving processes, one pass per value: the gateway's `--workers N`
  *                     against nginx `worker_processes N` (default 1)
  *   --deadline-s S    start no new run after S seconds; the runs left out are listed in
@@ -29,6 +30,12 @@
  * after `pnpm build`) instead of from source; FDB_LIVE_BENCH_NODE_FLAGS passes Node flags to
  * it (docs/deploy.md measures `--max-semi-space-size=2` this way).
  *
+ * For each size, the two servers run in turn, in alternating order from one size to the
+ * next, so that neither always runs on the machine the other just left. `comparisons` in
+ * the results gives each size's p99 ratio with a 95 % interval from a bootstrap over
+ * whole rounds (bench/stats.ts), and `memoryFit` splits each server's RSS growth into a
+ * fixed part and a part per stream (least squares over the sizes).
+ *
  * The gateway's runs also form the scaling curve (issue 12, target 6): events/s while one write fans out,
  * CPU per 1,000 events and RSS per stream as streams grow, for each worker count; `knee`
  * in the results names the first size where the cost per stream stops being flat.
@@ -40,13 +47,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runFanout, type FanoutRun } from './fanout-run.js'
+import { runFanout, type FanoutOutcome, type FanoutRun } from './fanout-run.js'
 import { startGatewayTarget } from './fanout-gateway-target.js'
 import { ensureNchan, startNchanTarget } from './fanout-nchan-target.js'
 import type { FanoutTarget, TargetName, TargetOptions } from './fanout-target.js'
 import type { WriterReply, WriterRequest } from './fanout-writer.js'
 import { IpcChild } from './ipc-child.js'
 import { fileLimit, loadAverage } from './proc.js'
+import { seeded } from './seeded.js'
+import { roundBootstrapRatio, type RatioInterval } from './stats.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const log = (message: string): void => console.error(`[bench:fanout] ${message}`)
@@ -65,7 +74,7 @@ const settleS = Number(option('--settle-s') ?? (smoke || profile ? 0 : 30))
 const sizes = profile
   ? [5000]
   : (option('--sizes')?.split(',').map(Number) ?? (smoke ? [300] : [1000, 5000, 10_000, 19_000]))
-const rounds = Number(option('--rounds') ?? (smoke ? 5 : 20))
+const rounds = Number(option('--rounds') ?? (smoke ? 5 : 100))
 /** Scenario 4: one stream, many paced writes. */
 const single = { streams: 1, rounds: smoke ? 20 : 200 }
 const burst = smoke ? 5 : 20
@@ -101,7 +110,9 @@ async function main(): Promise<number> {
   const writer = new IpcChild<WriterRequest, WriterReply>('fanout-writer.ts', [])
   await writer.ready
   const runs: FanoutRun[] = []
+  const comparisons: Comparison[] = []
   let address = 0
+  let sizesRun = 0
   // Scenario 4 (one stream) once, with one serving process; then every size per worker count.
   const plan = workerCounts.flatMap((workers, i) => [
     ...(profile || i > 0 ? [] : [{ ...single, workers }]),
@@ -121,8 +132,11 @@ async function main(): Promise<number> {
       continue
     }
     log(`[${step + 1}/${plan.length}] ${what} (${Math.round(elapsedS)} s so far)`)
-    for (const [name, start] of Object.entries(starters(workers))) {
-      const run = await runFanout({
+    const inOrder = Object.entries(starters(workers))
+    if (sizesRun++ % 2 === 1) inOrder.reverse()
+    const outcomes: Partial<Record<TargetName, FanoutOutcome>> = {}
+    for (const [name, start] of inOrder) {
+      const outcome = await runFanout({
         name: name as TargetName,
         workers,
         start,
@@ -137,7 +151,19 @@ async function main(): Promise<number> {
         prefix: limit.prefix,
         log,
       })
-      runs.push(run)
+      runs.push(outcome.run)
+      outcomes[name as TargetName] = outcome
+    }
+    const { gateway, nchan: other } = outcomes
+    if (gateway !== undefined && other !== undefined && streams > 1) {
+      const p99 = roundBootstrapRatio(gateway.rounds, other.rounds, 0.99, {
+        random: seeded(streams * 10 + workers),
+      })
+      comparisons.push({ workers, streams, first: inOrder[0]![0] as TargetName, p99 })
+      log(
+        `${what}: p99 ratio ${p99.ratio}, 95 % interval ${p99.low}–${p99.high} ` +
+          `(${p99.high < 1 ? 'the gateway is faster' : p99.low > 1 ? 'nchan is faster' : 'the run cannot tell them apart'})`,
+      )
     }
   }
   await writer.stop({ op: 'exit' })
@@ -161,6 +187,8 @@ async function main(): Promise<number> {
     skipped,
     durationS: Math.round((Date.now() - startedAt) / 100) / 10,
     runs,
+    comparisons,
+    memoryFit: memoryFitOf(runs),
     knee: kneeOf(runs),
   }
   const out = smoke
@@ -170,6 +198,14 @@ async function main(): Promise<number> {
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
   fs.rmSync(dir, { recursive: true, force: true })
   printTable(runs)
+  for (const fit of results.memoryFit)
+    log(
+      `RSS growth, ${fit.target} ×${fit.workers}: 1 s after opening ${fit.idle.fixedMiB} MiB + ` +
+        `${fit.idle.perStreamKiB} KiB per stream` +
+        (fit.settled === null
+          ? ''
+          : `; settled ${fit.settled.fixedMiB} MiB + ${fit.settled.perStreamKiB} KiB per stream`),
+    )
   for (const [workers, knee] of Object.entries(results.knee))
     log(`scaling, gateway ×${workers}: ${knee.note}`)
   log(`load average after: ${loadAfter.join(' ')}; ${results.durationS} s; wrote ${out}`)
@@ -204,6 +240,80 @@ function printTable(runs: FanoutRun[]): void {
         `${run.delivery.delivered}/${run.delivery.expected}`,
     )
   }
+}
+
+interface Comparison {
+  workers: number
+  streams: number
+  /** The server that ran first at this size. */
+  first: TargetName
+  /** Gateway p99 / nchan p99, with its 95 % round-bootstrap interval. */
+  p99: RatioInterval
+}
+
+interface Line {
+  fixedMiB: number
+  perStreamKiB: number
+}
+
+interface MemoryFit {
+  target: TargetName
+  workers: number
+  sizes: number[]
+  /** RSS growth 1 s after the streams opened ≈ fixed + per stream × streams. */
+  idle: Line
+  /** The same from the settled RSS; null when the runs did not wait. */
+  settled: Line | null
+}
+
+/**
+ * Splits RSS growth into what does not depend on the number of streams (for a Node
+ * process, mostly V8's young generation, which grows to 32 MiB under any burst of
+ * allocation and stays there until a full collection lets the memory reducer shrink it)
+ * and the cost of one more stream: a least-squares line through each server's sizes.
+ */
+function memoryFitOf(runs: FanoutRun[]): MemoryFit[] {
+  const fits: MemoryFit[] = []
+  const line = (points: [number, number][]): Line | null => {
+    if (points.length < 2) return null
+    const n = points.length
+    const mx = points.reduce((sum, [x]) => sum + x, 0) / n
+    const my = points.reduce((sum, [, y]) => sum + y, 0) / n
+    const sxx = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0)
+    if (sxx === 0) return null
+    const slope = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0) / sxx
+    return {
+      fixedMiB: Math.round(((my - slope * mx) / 2 ** 20) * 10) / 10,
+      perStreamKiB: Math.round((slope / 1024) * 10) / 10,
+    }
+  }
+  for (const key of new Set(runs.map((r) => `${r.target}/${r.workers}`))) {
+    const [target, workers] = key.split('/') as [TargetName, string]
+    const curve = runs.filter(
+      (r) => r.target === target && r.workers === Number(workers) && r.streams >= 100,
+    )
+    const idle = line(
+      curve.map((r) => [r.streams, r.memory.rssIdleBytes - r.memory.rssBeforeBytes]),
+    )
+    if (idle === null) continue
+    const settledRuns = curve.filter((r) => r.memory.rssSettledBytes != null)
+    fits.push({
+      target,
+      workers: Number(workers),
+      sizes: curve.map((r) => r.streams),
+      idle,
+      settled:
+        settledRuns.length === curve.length
+          ? line(
+              settledRuns.map((r) => [
+                r.streams,
+                r.memory.rssSettledBytes! - r.memory.rssBeforeBytes,
+              ]),
+            )
+          : null,
+    })
+  }
+  return fits
 }
 
 /** Within this factor of the smallest size's cost, the cost per stream counts as flat. */
