@@ -8,11 +8,23 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FanoutRun } from './fanout-run.js'
+import type { RatioInterval } from './stats.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const results = JSON.parse(
   fs.readFileSync(path.join(here, 'results', 'fanout-vs-nchan.json'), 'utf8'),
-) as { runs: FanoutRun[] }
+) as {
+  runs: FanoutRun[]
+  /** Since the round bootstrap (older results have none). */
+  comparisons?: { workers: number; streams: number; p99: RatioInterval }[]
+  memoryFit?: {
+    target: string
+    workers: number
+    sizes: number[]
+    idle: { fixedMiB: number; perStreamKiB: number }
+    settled: { fixedMiB: number; perStreamKiB: number } | null
+  }[]
+}
 // Runs from before --workers have no `workers`: they had one.
 for (const run of results.runs) run.workers ??= 1
 const ms = (x: number | undefined): string =>
@@ -36,13 +48,21 @@ const delivered = (r?: FanoutRun): string =>
   r === undefined ? '—' : `${n(r.delivery.delivered)}/${n(r.delivery.expected)}`
 
 console.log(
-  '| workers | streams | gateway p50 | gateway p99 | nchan p50 | nchan p99 | p99 ratio | RSS/stream gateway: 1 s after opening (settled) | RSS/stream nchan: 1 s after opening (settled) | delivered gateway / nchan |',
+  '| workers | streams | gateway p50 | gateway p99 | nchan p50 | nchan p99 | p99 ratio (95 % interval) | RSS/stream gateway: 1 s after opening (settled) | RSS/stream nchan: 1 s after opening (settled) | delivered gateway / nchan |',
 )
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const { workers, streams } of cells) {
   const { gateway, nchan } = pair(streams, workers)
   const g = gateway?.latencyMs['p99']
   const c = nchan?.latencyMs['p99']
+  const interval = results.comparisons?.find((x) => x.workers === workers && x.streams === streams)
+  const ratio =
+    g === undefined || c === undefined
+      ? '—'
+      : (g / c).toFixed(2) +
+        (interval === undefined
+          ? ''
+          : ` (${interval.p99.low.toFixed(2)}–${interval.p99.high.toFixed(2)})`)
   const kib = (r?: FanoutRun): string =>
     r?.memory.rssGrowthPerStreamKiB == null
       ? '—'
@@ -52,7 +72,7 @@ for (const { workers, streams } of cells) {
           : ` (${r.memory.rssSettledGrowthPerStreamKiB} KiB)`)
   console.log(
     `| ${workers} | ${n(streams)} | ${ms(gateway?.latencyMs['p50'])} | ${ms(g)} | ${ms(nchan?.latencyMs['p50'])} | ${ms(c)} | ` +
-      `${g !== undefined && c !== undefined ? (g / c).toFixed(2) : '—'} | ${kib(gateway)} | ${kib(nchan)} | ` +
+      `${ratio} | ${kib(gateway)} | ${kib(nchan)} | ` +
       `${delivered(gateway)} / ${delivered(nchan)} |`,
   )
 }
@@ -84,4 +104,31 @@ for (const r of results.runs.filter((run) => run.streams === 1)) {
     `| ${r.target} | ${ms(r.latencyMs['p50'])} | ${ms(r.latencyMs['p90'])} | ${ms(r.latencyMs['p99'])} | ` +
       `${ms(r.latencyMs['max'])} | ${ms(r.writeMs['p50'])} |`,
   )
+}
+
+if (results.memoryFit !== undefined) {
+  console.log(
+    '\n| server | workers | sizes | RSS growth 1 s after opening: fixed + per stream | settled: fixed + per stream |',
+  )
+  console.log('| --- | --- | --- | --- | --- |')
+  const line = (fit: { fixedMiB: number; perStreamKiB: number } | null): string =>
+    fit === null ? '—' : `${fit.fixedMiB} MiB + ${fit.perStreamKiB} KiB × streams`
+  for (const fit of results.memoryFit)
+    console.log(
+      `| ${fit.target} | ${fit.workers} | ${fit.sizes.map(n).join(', ')} | ${line(fit.idle)} | ${line(fit.settled)} |`,
+    )
+}
+
+const heaps = results.runs.filter((r) => r.memory.gatewayHeap !== undefined)
+if (heaps.length > 0) {
+  console.log(
+    '\n| streams | gateway heap (MiB): young generation / old space / used, before → 1 s after opening → settled |',
+  )
+  console.log('| --- | --- |')
+  for (const r of heaps) {
+    const h = r.memory.gatewayHeap!
+    const one = (x: typeof h.before): string =>
+      x === null ? '—' : `${x.newSpaceMiB} / ${x.oldSpaceMiB} / ${x.usedMiB}`
+    console.log(`| ${n(r.streams)} | ${one(h.before)} → ${one(h.idle)} → ${one(h.settled)} |`)
+  }
 }

@@ -22,6 +22,9 @@
  *                     again (the settled RSS per stream), and half of it before the
  *                     baseline; the same for both servers (default 30; 0 with --smoke
  *                     or --profile)
+ *   --repeat K        K fresh runs of each server per size, in alternating order (default
+ *                     1); the interval then covers run-to-run spread too
+ *   --out FILE        write the results there instead of bench/results/fanout-vs-nchan.json
  *   --no-nchan        the gateway only
  *   --profile         the gateway only, at 5,000 streams, under `node --cpu-prof`; writes
  *                     bench/results/profile/ for bench/flamegraph.ts
@@ -30,10 +33,10 @@
  * after `pnpm build`) instead of from source; FDB_LIVE_BENCH_NODE_FLAGS passes Node flags to
  * it (docs/deploy.md measures `--max-semi-space-size=2` this way).
  *
- * For each size, the two servers run in turn, in alternating order from one size to the
- * next, so that neither always runs on the machine the other just left. `comparisons` in
- * the results gives each size's p99 ratio with a 95 % interval from a bootstrap over
- * whole rounds (bench/stats.ts), and `memoryFit` splits each server's RSS growth into a
+ * For each size, the two servers run in turn, in alternating order from one size (or
+ * repeat) to the next, so that neither always runs on the machine the other just left.
+ * `comparisons` in the results gives each size's p99 ratio with a 95 % interval from a
+ * bootstrap over runs and rounds (bench/stats.ts), and `memoryFit` splits each server's RSS growth into a
  * fixed part and a part per stream (least squares over the sizes).
  *
  * The gateway's runs also form the scaling curve (issue 12, target 6): events/s while one write fans out,
@@ -55,7 +58,7 @@ import type { WriterReply, WriterRequest } from './fanout-writer.js'
 import { IpcChild } from './ipc-child.js'
 import { fileLimit, loadAverage } from './proc.js'
 import { seeded } from './seeded.js'
-import { roundBootstrapRatio, type RatioInterval } from './stats.js'
+import { bootstrapRatio, type RatioInterval } from './stats.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const log = (message: string): void => console.error(`[bench:fanout] ${message}`)
@@ -78,6 +81,8 @@ const rounds = Number(option('--rounds') ?? (smoke ? 5 : 100))
 /** Scenario 4: one stream, many paced writes. */
 const single = { streams: 1, rounds: smoke ? 20 : 200 }
 const burst = smoke ? 5 : 20
+const repeat = Number(option('--repeat') ?? 1)
+const outOption = option('--out')
 
 async function main(): Promise<number> {
   const startedAt = Date.now()
@@ -116,8 +121,11 @@ async function main(): Promise<number> {
   // Scenario 4 (one stream) once, with one serving process; then every size per worker count.
   const plan = workerCounts.flatMap((workers, i) => [
     ...(profile || i > 0 ? [] : [{ ...single, workers }]),
-    ...sizes.map((streams) => ({ streams, rounds, workers })),
+    ...sizes.flatMap((streams) =>
+      Array.from({ length: repeat }, () => ({ streams, rounds, workers })),
+    ),
   ])
+  const outcomes = new Map<string, Partial<Record<TargetName, FanoutOutcome[]>>>()
   for (const [step, { streams, rounds: roundsHere, workers }] of plan.entries()) {
     const what = `${streams} streams, ${workers} worker(s)`
     if (streams + 256 > limit.nofile) {
@@ -134,7 +142,9 @@ async function main(): Promise<number> {
     log(`[${step + 1}/${plan.length}] ${what} (${Math.round(elapsedS)} s so far)`)
     const inOrder = Object.entries(starters(workers))
     if (sizesRun++ % 2 === 1) inOrder.reverse()
-    const outcomes: Partial<Record<TargetName, FanoutOutcome>> = {}
+    const cell = `${workers}/${streams}`
+    const ofCell = outcomes.get(cell) ?? {}
+    outcomes.set(cell, ofCell)
     for (const [name, start] of inOrder) {
       const outcome = await runFanout({
         name: name as TargetName,
@@ -152,19 +162,25 @@ async function main(): Promise<number> {
         log,
       })
       runs.push(outcome.run)
-      outcomes[name as TargetName] = outcome
+      ;(ofCell[name as TargetName] ??= []).push(outcome)
     }
-    const { gateway, nchan: other } = outcomes
-    if (gateway !== undefined && other !== undefined && streams > 1) {
-      const p99 = roundBootstrapRatio(gateway.rounds, other.rounds, 0.99, {
-        random: seeded(streams * 10 + workers),
-      })
-      comparisons.push({ workers, streams, first: inOrder[0]![0] as TargetName, p99 })
-      log(
-        `${what}: p99 ratio ${p99.ratio}, 95 % interval ${p99.low}–${p99.high} ` +
-          `(${p99.high < 1 ? 'the gateway is faster' : p99.low > 1 ? 'nchan is faster' : 'the run cannot tell them apart'})`,
-      )
-    }
+  }
+  // Each size's comparison, over all its repeats.
+  for (const [cell, { gateway, nchan: other }] of outcomes) {
+    const [workers, streams] = cell.split('/').map(Number) as [number, number]
+    if (gateway === undefined || other === undefined || streams === 1) continue
+    const p99 = bootstrapRatio(
+      gateway.map((o) => o.rounds),
+      other.map((o) => o.rounds),
+      0.99,
+      { random: seeded(streams * 10 + workers) },
+    )
+    comparisons.push({ workers, streams, p99 })
+    log(
+      `${streams} streams, ${workers} worker(s): p99 ratio ${p99.ratio}, 95 % interval ` +
+        `${p99.low}–${p99.high}, ${p99.runs} run(s) each ` +
+        `(${p99.high < 1 ? 'the gateway is faster' : p99.low > 1 ? 'nchan is faster' : 'the runs cannot tell them apart'})`,
+    )
   }
   await writer.stop({ op: 'exit' })
 
@@ -183,6 +199,7 @@ async function main(): Promise<number> {
     loadAverage: { before: loadBefore, after: loadAfter },
     openFiles: limit.how,
     workers: workerCounts,
+    repeat,
     nchan,
     skipped,
     durationS: Math.round((Date.now() - startedAt) / 100) / 10,
@@ -191,9 +208,16 @@ async function main(): Promise<number> {
     memoryFit: memoryFitOf(runs),
     knee: kneeOf(runs),
   }
-  const out = smoke
-    ? path.join(os.tmpdir(), 'fdb-live-fanout-smoke.json')
-    : path.join(here, 'results', profile ? 'profile/fanout-profile.json' : 'fanout-vs-nchan.json')
+  const out =
+    outOption !== undefined
+      ? path.resolve(outOption)
+      : smoke
+        ? path.join(os.tmpdir(), 'fdb-live-fanout-smoke.json')
+        : path.join(
+            here,
+            'results',
+            profile ? 'profile/fanout-profile.json' : 'fanout-vs-nchan.json',
+          )
   fs.mkdirSync(path.dirname(out), { recursive: true })
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
   fs.rmSync(dir, { recursive: true, force: true })
@@ -245,8 +269,6 @@ function printTable(runs: FanoutRun[]): void {
 interface Comparison {
   workers: number
   streams: number
-  /** The server that ran first at this size. */
-  first: TargetName
   /** Gateway p99 / nchan p99, with its 95 % round-bootstrap interval. */
   p99: RatioInterval
 }

@@ -9,6 +9,12 @@ export interface FanoutResults {
   date: string
   loadAverage: { before: number[]; after: number[] }
   knee?: Record<string, { streams: number | null; note: string }>
+  /** Missing in results from before the round bootstrap. */
+  comparisons?: Array<{
+    workers: number
+    streams: number
+    p99: { ratio: number; low: number; high: number }
+  }>
   runs: Array<{
     target: string
     /** Missing in results from before `--workers`: 1. */
@@ -92,6 +98,43 @@ export function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
         ]),
   ])
   const rate = runs.map((run) => ({ ...base(run), eps: run.burst?.eventsPerSecond ?? null }))
+  const ratios = (results.comparisons ?? []).map((c) => ({
+    streams: c.streams,
+    workers: String(c.workers),
+    target: `gateway / nchan ×${c.workers}`,
+    ...c.p99,
+  }))
+  // The p99 ratio with its 95 % round-bootstrap interval, against the target (≤ 1).
+  const ratioPanel = {
+    title: 'p99 ratio gateway / nchan (95 % interval)',
+    width: 220,
+    layer: [
+      {
+        data: { values: ratios },
+        mark: { type: 'rule', strokeWidth: 2 },
+        encoding: {
+          x: { ...x, scale: { type: 'log' } },
+          y: { field: 'low', type: 'quantitative', title: 'ratio', scale: { zero: false } },
+          y2: { field: 'high' },
+          color,
+        },
+      },
+      {
+        data: { values: ratios },
+        mark: { type: 'point', filled: true },
+        encoding: {
+          x: { ...x, scale: { type: 'log' } },
+          y: { field: 'ratio', type: 'quantitative' },
+          color,
+        },
+      },
+      {
+        data: { values: [{ y: 1 }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: 'gray' },
+        encoding: { y: { field: 'y', type: 'quantitative' } },
+      },
+    ],
+  }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: title('Fan-out of one record: gateway vs nginx + nchan, same run', results),
@@ -112,6 +155,7 @@ export function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
         type: 'quantitative',
         title: 'events/s',
       }),
+      ...(ratios.length === 0 ? [] : [ratioPanel]),
     ],
     resolve: { scale: { color: 'independent' } },
     config: { background: 'white' },

@@ -53,41 +53,57 @@ export interface RatioInterval {
   low: number
   high: number
   draws: number
+  /** Runs per side (fresh servers): 1 means the interval says nothing of run-to-run spread. */
+  runs: number
 }
+
+/** One server's samples: runs (each a fresh server), each of rounds, each of samples. */
+export type RunsOfRounds = readonly (readonly (readonly number[])[])[]
 
 /**
  * How sure a ratio of two servers' latency percentiles is, when the samples come in
  * rounds: every stream's receipt of one write shares that write, its collector pauses
  * and its scheduling, so one slow round moves hundreds of samples at once and the
- * samples are not independent. A round bootstrap resamples whole rounds, with
- * replacement and separately for each server, reads the quantile `q` of each side's
- * pooled samples, and reports the central 95 % of the ratio over `draws` draws. An
- * interval that contains 1 means the run cannot tell the two servers apart at `q`.
+ * samples are not independent. Neither are the rounds of one run: a fresh server's heap,
+ * its place in memory and the machine's state hold for the whole run. So the bootstrap
+ * is two-level: for each draw and each server, it picks as many runs as there are, with
+ * replacement, and within each picked run as many of its rounds, with replacement; reads
+ * the quantile `q` of the pooled samples; and reports the central 95 % of the ratio over
+ * `draws` draws. An interval that contains 1 means the runs cannot tell the two servers
+ * apart at `q`. With one run per server the interval knows nothing of how much a second
+ * run would differ; it is narrower than the truth.
  */
-export function roundBootstrapRatio(
-  a: readonly (readonly number[])[],
-  b: readonly (readonly number[])[],
+export function bootstrapRatio(
+  a: RunsOfRounds,
+  b: RunsOfRounds,
   q: number,
   options: { draws?: number; random?: () => number } = {},
 ): RatioInterval {
   const draws = options.draws ?? 2000
   const random = options.random ?? Math.random
-  const exact = (rounds: readonly (readonly number[])[]): number =>
-    stats(rounds.flat())[`p${Math.round(q * 100)}`] ?? NaN
-  const side = (rounds: readonly (readonly number[])[]) => ({
-    histograms: rounds.map(histogram),
-    counts: rounds.map((round) => round.filter(Number.isFinite).length),
-  })
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
+  const exact = (runs: RunsOfRounds): number =>
+    stats(runs.flat(2))[`p${Math.round(q * 100)}`] ?? NaN
+  const side = (runs: RunsOfRounds) =>
+    runs.map((rounds) =>
+      rounds.map((round) => ({
+        bins: histogram(round),
+        count: round.filter(Number.isFinite).length,
+      })),
+    )
   const sides = [side(a), side(b)]
   const sum = new Uint32Array(BINS)
-  const drawQuantile = ({ histograms, counts }: ReturnType<typeof side>): number => {
+  const drawQuantile = (runs: ReturnType<typeof side>): number => {
     sum.fill(0)
     let count = 0
-    for (let i = 0; i < histograms.length; i++) {
-      const pick = Math.floor(random() * histograms.length)
-      const bins = histograms[pick]!
-      for (let bin = 0; bin < BINS; bin++) sum[bin] = sum[bin]! + bins[bin]!
-      count += counts[pick]!
+    for (let r = 0; r < runs.length; r++) {
+      const rounds = pick(runs)
+      for (let i = 0; i < rounds.length; i++) {
+        const round = pick(rounds)
+        const bins = round.bins
+        for (let bin = 0; bin < BINS; bin++) sum[bin] = sum[bin]! + bins[bin]!
+        count += round.count
+      }
     }
     return quantileOf(sum, count, q)
   }
@@ -102,5 +118,6 @@ export function roundBootstrapRatio(
     low: round(ratios[Math.floor(0.025 * draws)]!),
     high: round(ratios[Math.min(draws - 1, Math.floor(0.975 * draws))]!),
     draws,
+    runs: Math.min(a.length, b.length),
   }
 }

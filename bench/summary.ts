@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FanoutRun } from './fanout-run.js'
+import type { RatioInterval } from './stats.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 type Stats = Record<string, number>
@@ -30,6 +31,13 @@ interface Results {
     runs: FanoutRun[]
     knee?: Record<string, { note: string }>
     skipped?: Record<string, string>
+    comparisons?: { workers: number; streams: number; p99: RatioInterval }[]
+    memoryFit?: {
+      target: string
+      workers: number
+      idle: { fixedMiB: number; perStreamKiB: number }
+      settled: { fixedMiB: number; perStreamKiB: number } | null
+    }[]
   }
   'many-records.json': Run & {
     fdbLive: ManyPhase
@@ -72,9 +80,14 @@ else {
     )
     const g = run.latencyMs['p99']!
     const c = nchan?.latencyMs['p99']
+    const interval = fanout.comparisons?.find(
+      (x) => x.workers === run.workers && x.streams === run.streams,
+    )?.p99
     line(
       `${run.workers === 1 ? '1' : '2'} fan-out ×${run.workers}, ${run.streams} streams`,
-      `p99 ${g} ms vs nchan ${c ?? '—'} ms: ratio ${c === undefined ? '—' : (g / c).toFixed(2)} (≤ 1.0); ` +
+      `p99 ${g} ms vs nchan ${c ?? '—'} ms: ratio ${c === undefined ? '—' : (g / c).toFixed(2)}` +
+        (interval === undefined ? '' : ` (95 % interval ${interval.low}–${interval.high})`) +
+        ` (≤ 1.0); ` +
         `RSS ${run.memory.rssGrowthPerStreamKiB} KiB/stream 1 s after opening` +
         (run.memory.rssSettledGrowthPerStreamKiB == null
           ? ''
@@ -83,6 +96,14 @@ else {
         `delivered ${run.delivery.delivered}/${run.delivery.expected}`,
     )
   }
+  for (const fit of fanout.memoryFit ?? [])
+    line(
+      `1 RSS fit, ${fit.target} ×${fit.workers}`,
+      `growth 1 s after opening ≈ ${fit.idle.fixedMiB} MiB + ${fit.idle.perStreamKiB} KiB × streams` +
+        (fit.settled === null
+          ? ''
+          : `; settled ≈ ${fit.settled.fixedMiB} MiB + ${fit.settled.perStreamKiB} KiB × streams`),
+    )
   for (const [workers, knee] of Object.entries(fanout.knee ?? {}))
     line(`6 scaling ×${workers}`, knee.note)
   for (const [what, why] of Object.entries(fanout.skipped ?? {}))
