@@ -62,6 +62,13 @@ export interface FanoutRun {
   latencyMs: Record<string, number>
   /** Write start → receipt at the last stream, one sample per round. */
   allReachedMs: Record<string, number>
+  /**
+   * Write start → receipt at the first stream, one sample per round: the fixed latency in
+   * front of the fan-out (the commit, its notification and read; nchan's publish request).
+   */
+  firstReachedMs: Record<string, number>
+  /** First receipt → last receipt, one sample per round: the fan-out itself. */
+  spreadMs: Record<string, number>
   /** The write itself: the commit, or the publish request until its answer. */
   writeMs: Record<string, number>
   delivery: { expected: number; delivered: number; missing: number }
@@ -227,6 +234,8 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutOutcom
   const cpuBefore = cpu()
   const perRound: number[][] = []
   const allReached: number[] = []
+  const firstReached: number[] = []
+  const spread: number[] = []
   const writeTimes: number[] = []
   let delivered = 0
   for (let r = 0; r < options.rounds; r++) {
@@ -237,7 +246,11 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutOutcom
     writeTimes.push(w.doneAt - w.startedAt)
     const times = arrivals.filter(Number.isFinite).map((t) => t - w.startedAt)
     perRound.push(times)
-    allReached.push(Math.max(...times))
+    const first = Math.min(...times)
+    const last = Math.max(...times)
+    allReached.push(last)
+    firstReached.push(first)
+    spread.push(last - first)
     await sleep(streams === 1 ? 5 + Math.random() * 10 : 20 + Math.random() * 30)
   }
   const fanoutEnd = monotonicUs()
@@ -291,6 +304,8 @@ export async function runFanout(options: FanoutRunOptions): Promise<FanoutOutcom
     open,
     latencyMs: stats(perRound.flat()),
     allReachedMs: stats(allReached),
+    firstReachedMs: stats(firstReached),
+    spreadMs: stats(spread),
     writeMs: stats(writeTimes),
     delivery: { expected, delivered, missing: expected - delivered },
     memory: {

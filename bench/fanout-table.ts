@@ -106,6 +106,23 @@ for (const r of results.runs.filter((run) => run.streams === 1)) {
   )
 }
 
+// Write start → first receipt (the fixed latency in front of the fan-out) and first →
+// last receipt (the fan-out itself), p50 over the rounds; missing in older results.
+if (results.runs.some((r) => r.firstReachedMs !== undefined)) {
+  console.log(
+    '\n| workers | streams | gateway: write → first receipt | gateway: first → last receipt | nchan: write → first receipt | nchan: first → last receipt |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  for (const { workers, streams } of cells.filter((c) => c.streams > 1)) {
+    const { gateway, nchan } = pair(streams, workers)
+    const two = (r?: FanoutRun): string =>
+      r?.firstReachedMs === undefined
+        ? '— | —'
+        : `${ms(r.firstReachedMs['p50'])} | ${ms(r.spreadMs['p50'])}`
+    console.log(`| ${workers} | ${n(streams)} | ${two(gateway)} | ${two(nchan)} |`)
+  }
+}
+
 if (results.memoryFit !== undefined) {
   console.log(
     '\n| server | workers | sizes | RSS growth 1 s after opening: fixed + per stream | settled: fixed + per stream |',
