@@ -340,6 +340,24 @@ forEachStore('fdb-live CLI', (store) => {
     gateway.kill('SIGTERM')
     expect(await exited).toBe(0)
   })
+
+  it('--max-collection-size refuses a larger collection with collection_too_large', async () => {
+    await Promise.all(
+      ['c1', 'c2', 'c3'].map((id) =>
+        runCli(['put', 'acme', 'quotes', id, '{"n":1}', ...storeFlags()]),
+      ),
+    )
+    const { gateway, url } = await startGatewayCli(['--max-collection-size', '2'])
+    const client = await openSseForTesting(`${url}/v1/tenants/acme/stream`, {
+      body: { subscriptions: [{ schema: 'quotes' }] },
+    })
+    const refused = await client.waitFor((e) => e.event === 'error')
+    expect(refused.data).toMatchObject({ schema: 'quotes', code: 'collection_too_large' })
+    expect(refused.data['message']).toMatch(/more than 2 members/)
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', resolve))
+    gateway.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
 })
 
 describe('fdb-live CLI arguments (checked before any store is opened)', () => {
@@ -351,6 +369,7 @@ describe('fdb-live CLI arguments (checked before any store is opened)', () => {
     ['an unknown store', ['gateway', '--store', 'postgres']],
     ['a watch budget that is not a number', ['gateway', '--max-watches', 'lots']],
     ['a watch budget over the FoundationDB ceiling', ['gateway', '--max-watches', '2000000']],
+    ['a collection size limit of 0', ['gateway', '--max-collection-size', '0']],
     ['a bad CORS origin', ['gateway', '--cors-origin', 'localhost']],
     ['an unknown command', ['serve']],
     ['a missing argument', ['get', 'acme', 'quotes']],

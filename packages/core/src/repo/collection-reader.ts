@@ -108,6 +108,6 @@ function idOfMember(keys: CollectionKeys, key: Uint8Array): string {
 function tooLarge(context: CollectionReadContext): SyncError {
   return new SyncError(
     'collection_too_large',
-    `The collection ${context.what} has more than ${context.settings.maxMembers} members, the limit (RepoOptions.maxCollectionSize, or the gateway's maxCollectionSize option): narrow it with a declared index (where), or raise the limit.`,
+    `The collection ${context.what} has more than ${context.settings.maxMembers} members, the limit (RepoOptions.maxCollectionSize; for the gateway, --max-collection-size or its maxCollectionSize option): narrow it with a declared index (where), or raise the limit.`,
   )
 }

@@ -6,6 +6,7 @@ import { startGateway } from '../server.js'
 import {
   addStoreOptions,
   openStoreFromFlags,
+  parseMaxCollectionSize,
   parseOrigins,
   parsePort,
   type StoreFlags,
@@ -18,6 +19,7 @@ interface GatewayFlags extends StoreFlags, SecurityFlags {
   host: string
   corsOrigin?: string[]
   workers: number
+  maxCollectionSize?: number
 }
 
 /** Longest a shutdown may take before the process exits anyway. */
@@ -52,6 +54,14 @@ export function gatewayCommand(): Command {
         .default(1)
         .argParser(parseWorkers)
         .env('FDB_LIVE_WORKERS'),
+    )
+    .addOption(
+      new Option(
+        '--max-collection-size <n>',
+        'largest collection a stream may subscribe to; a larger one gets collection_too_large (default 10000)',
+      )
+        .argParser(parseMaxCollectionSize)
+        .env('FDB_LIVE_MAX_COLLECTION_SIZE'),
     )
   return addSecurityOptions(addStoreOptions(command)).action(async (flags: GatewayFlags) => {
     const logger = createLogger()
@@ -90,6 +100,9 @@ export function gatewayCommand(): Command {
       ...security,
       ...(worker === undefined ? {} : { responseHeaders: { 'X-Fdb-Live-Worker': String(worker) } }),
       ...(origins === undefined ? {} : { corsOrigins: origins.includes('*') ? '*' : origins }),
+      ...(flags.maxCollectionSize === undefined
+        ? {}
+        : { maxCollectionSize: flags.maxCollectionSize }),
     })
     if (worker === undefined) {
       logger.info({ url: running.url, store: store.kind }, 'gateway listening')

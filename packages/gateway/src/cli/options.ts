@@ -62,6 +62,14 @@ export function parseMaxWatches(value: string): number {
   return n
 }
 
+/** `--max-collection-size`: a whole number of members, at least 1. */
+export function parseMaxCollectionSize(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number of members, at least 1.')
+  return n
+}
+
 /** Opens the store the flags describe. */
 export function openStoreFromFlags(flags: StoreFlags): Promise<KvStore> {
   const maxWatches = flags.maxWatches === undefined ? {} : { maxWatches: flags.maxWatches }
