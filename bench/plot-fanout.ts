@@ -113,7 +113,7 @@ export function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
         data: { values: ratios },
         mark: { type: 'rule', strokeWidth: 2 },
         encoding: {
-          x: { ...x, scale: { type: 'log' } },
+          x: { ...x, scale: { type: 'log', domain: [700, 25_000] } },
           y: { field: 'low', type: 'quantitative', title: 'ratio', scale: { zero: false } },
           y2: { field: 'high' },
           color,
@@ -123,7 +123,7 @@ export function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
         data: { values: ratios },
         mark: { type: 'point', filled: true },
         encoding: {
-          x: { ...x, scale: { type: 'log' } },
+          x: { ...x, scale: { type: 'log', domain: [700, 25_000] } },
           y: { field: 'ratio', type: 'quantitative' },
           color,
         },
