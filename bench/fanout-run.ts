@@ -141,7 +141,7 @@ async function readHeap(metricsUrl: string | undefined): Promise<HeapSpaces | nu
   }
 }
 
-/** One run's result, and the latency samples of each timed round for the round bootstrap. */
+/** One run's result, and the latency samples of each timed round for the bootstrap (bench/stats.ts). */
 export interface FanoutOutcome {
   run: FanoutRun
   /** Write start → receipt, ms, per stream, one array per timed round. */

@@ -15,7 +15,7 @@ const results = JSON.parse(
   fs.readFileSync(path.join(here, 'results', 'fanout-vs-nchan.json'), 'utf8'),
 ) as {
   runs: FanoutRun[]
-  /** Since the round bootstrap (older results have none). */
+  /** Since the bootstrap intervals (older results have none). */
   comparisons?: { workers: number; streams: number; p99: RatioInterval }[]
   memoryFit?: {
     target: string

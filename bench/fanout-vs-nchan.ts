@@ -19,7 +19,7 @@
  *   --deadline-s S    start no new run after S seconds; the runs left out are listed in
  *                     the results (`skipped`) and the log (default: none)
  *   --settle-s S      with one worker: idle time after the rounds before RSS is read
- *                     again (the settled RSS per stream), and half of it before the
+ *                     again (the settled RSS per stream), and as long before the
  *                     baseline; the same for both servers (default 30; 0 with --smoke
  *                     or --profile)
  *   --repeat K        K fresh runs of each server per size, in alternating order (default
@@ -269,7 +269,7 @@ function printTable(runs: FanoutRun[]): void {
 interface Comparison {
   workers: number
   streams: number
-  /** Gateway p99 / nchan p99, with its 95 % round-bootstrap interval. */
+  /** Gateway p99 / nchan p99, with its 95 % bootstrap interval over runs and rounds. */
   p99: RatioInterval
 }
 

@@ -9,7 +9,7 @@ export interface FanoutResults {
   date: string
   loadAverage: { before: number[]; after: number[] }
   knee?: Record<string, { streams: number | null; note: string }>
-  /** Missing in results from before the round bootstrap. */
+  /** Missing in results from before the bootstrap intervals. */
   comparisons?: Array<{
     workers: number
     streams: number
@@ -104,7 +104,7 @@ export function fanoutSpec(results: FanoutResults): vegaLite.TopLevelSpec {
     target: `gateway / nchan ×${c.workers}`,
     ...c.p99,
   }))
-  // The p99 ratio with its 95 % round-bootstrap interval, against the target (≤ 1).
+  // The p99 ratio with its 95 % bootstrap interval (bench/stats.ts), against the target (≤ 1).
   const ratioPanel = {
     title: 'p99 ratio gateway / nchan (95 % interval)',
     width: 220,

@@ -15,7 +15,7 @@ export function stats(samples: number[]): Record<string, number> {
 }
 
 /**
- * Log-spaced bins 1 % wide from 1 µs to about 3 hours: a percentile read from them is
+ * Log-spaced bins 1 % wide from 1 µs to about 6 hours: a percentile read from them is
  * within 1 % of the exact one, and adding two rounds' histograms costs BINS additions.
  */
 const BIN_BASE = Math.log(1.01)
