@@ -15,8 +15,9 @@
  *                              armed ┴───────────────┘
  *
  *   any other error (collection_too_large, too_many_watches, store_closed…) → closed:
- *     during the first arm `ready` rejects, later every listener gets `fail`. (Unlike the
- *     record hub, a re-arm that meets too_many_watches is not retried: its budget is 0.)
+ *     during the first arm `ready` rejects, later every listener gets `fail`. Except a
+ *     re-armed watch that meets too_many_watches: backoff, up to REARM_BUDGET_RETRIES times
+ *     in a row (watch-loop.ts), as for records.
  *   last subscriber leaves (any phase) → closed: watch cancelled, timer cleared, entry gone.
  *
  * Every fire reads only the version index after the last version read (`changesSince`),
@@ -88,7 +89,6 @@ export class CollectionHub {
     this.#loop = new WatchLoop({
       metrics: this.#options.metrics,
       backoff: this.#options.backoff,
-      rearmBudgetRetries: 0,
       readAndWatch: (entry) =>
         entry.tenant.readCollectionAndWatch(entry.schema, {
           ...whereOption(entry.key),

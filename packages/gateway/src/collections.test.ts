@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { createRepo, defineSchema } from '@fdb-live/core'
+import { faultyStoreForTesting, type FaultyStoreForTesting } from './test-support/faulty-store.js'
 import { requestForTesting } from './test-support/http-request.js'
 import { openSseForTesting, type SseClientForTesting } from './test-support/sse-client.js'
 import { startTestGateway } from './test-support/start-test-gateway.js'
@@ -202,6 +203,50 @@ forEachStore('collections', (store) => {
       await syncedAt(c, inbox, v)
       expect(ids(membersOf(c, inbox))).toEqual(['a', 'b'])
     }
+  })
+
+  it('keeps a collection whose re-arm meets too_many_watches for a moment (FoundationDB may report it below the budget): later changes still arrive', async () => {
+    let faulty!: FaultyStoreForTesting
+    await using gw = await startTestGateway({
+      store: store.kind,
+      wrapStore: (inner) => (faulty = faultyStoreForTesting(inner)),
+    })
+    using client = await openSseForTesting(streamUrl(gw.url), {
+      body: { subscriptions: [{ schema: 'todos', where: inbox }] },
+    })
+    await client.waitFor((e) => e.event === 'synced')
+    faulty.failWatches(2, 'too_many_watches')
+    await using writer = await spawnWriterForTesting(gw)
+    await writer.put('acme', 'todos', 'a', { title: 'A', listId: 'inbox' }, INDEXES)
+    await expect
+      .poll(async () =>
+        (await gw.metrics()).get('fdb_live_gateway_watch_errors_total{code="too_many_watches"}'),
+      )
+      .toBe(2)
+    const v = await writer.put('acme', 'todos', 'b', { title: 'B', listId: 'inbox' }, INDEXES)
+    await syncedAt(client, inbox, v)
+    expect(ids(membersOf(client, inbox))).toEqual(['a', 'b'])
+    expect(client.events.filter((e) => e.event === 'error')).toEqual([])
+  })
+
+  it('fails a collection whose re-arm keeps meeting too_many_watches with an error event, and gives its watch back', async () => {
+    let faulty!: FaultyStoreForTesting
+    await using gw = await startTestGateway({
+      store: store.kind,
+      wrapStore: (inner) => (faulty = faultyStoreForTesting(inner)),
+    })
+    using client = await openSseForTesting(streamUrl(gw.url), {
+      body: { subscriptions: [{ schema: 'todos', where: inbox }] },
+    })
+    await client.waitFor((e) => e.event === 'synced')
+    faulty.failWatches(100, 'too_many_watches') // the budget stays exhausted
+    await using writer = await spawnWriterForTesting(gw)
+    await writer.put('acme', 'todos', 'a', { title: 'A', listId: 'inbox' }, INDEXES)
+    const error = await client.waitFor((e) => e.event === 'error')
+    expect(error.data).toMatchObject({ schema: 'todos', where: inbox, code: 'too_many_watches' })
+    await expect
+      .poll(async () => (await gw.metrics()).get('fdb_live_gateway_active_watches'))
+      .toBe(0)
   })
 })
 

@@ -40,7 +40,10 @@ export interface WatchEntry<T, L extends FailListener> {
   phase: Phase<T>
   /** Consecutive failures, for the backoff; reset when the watch is armed. */
   failures: number
-  /** Re-arms in a row that met `too_many_watches` (`rearmBudgetRetries`); reset by a fire. */
+  /**
+   * Re-arms in a row that met `too_many_watches` (at most REARM_BUDGET_RETRIES,
+   * watch-loop.ts); reset by a fire.
+   */
   budgetRetries: number
 }
 

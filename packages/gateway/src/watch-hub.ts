@@ -16,7 +16,7 @@
  *   any other error (too_many_watches, store_closed, internal…) → closed: during the first
  *     arm `ready` rejects (every subscriber's `initial`), later every listener gets `fail`.
  *     Except a re-armed watch that meets too_many_watches: backoff, up to
- *     REARM_BUDGET_RETRIES times in a row (see there).
+ *     REARM_BUDGET_RETRIES times in a row (watch-loop.ts).
  *   last subscriber leaves (any phase) → closed: watch cancelled, timer cleared, entry gone.
  *
  * A fire only means "go and look" (watches fire without a change and coalesce several),
@@ -59,16 +59,6 @@ interface Entry extends WatchEntry<ValueEvent, WatchListener> {
   last: ValueEvent | undefined
 }
 
-/**
- * How often in a row a re-armed watch may meet `too_many_watches` before its subscribers
- * are failed. The entry held a watch a moment before, so the budget had room for it:
- * FoundationDB can report 1032 below the limit (a watch slot not given back yet; the
- * libfdb_c test double injects it), and that passes. A budget that stays full does not,
- * and is reported after these tries (≈ 0.75 s with the default backoff). A first arm is
- * not retried: a subscription over the budget is told at once (docs/protocol.md).
- */
-export const REARM_BUDGET_RETRIES = 4
-
 /** One listener's hold on a shared watch. */
 export interface HubSubscription {
   /**
@@ -100,7 +90,6 @@ export class WatchHub {
     this.#loop = new WatchLoop({
       metrics: this.#options.metrics,
       backoff: this.#options.backoff,
-      rearmBudgetRetries: REARM_BUDGET_RETRIES,
       readAndWatch: (entry) => entry.tenant.readAndWatch(entry.schema, entry.key.id),
       deliver: (entry, { state }, settle, firedAt) => this.#deliver(entry, state, settle, firedAt),
       countError: (entry, error) => this.#countError(entry, error),
